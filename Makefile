@@ -1,0 +1,53 @@
+# The README's commands. `make run` and `make test` work on a fresh machine: they create the
+# virtualenv, install the pinned dependencies and prepare the database themselves.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DEMO_ENV := DEBUG=true
+
+.PHONY: install run test lint fmt migrate seed tick bench clean
+
+$(BIN)/python:
+	@py=$$(scripts/find-python.sh) || exit 1; \
+	echo "Creating $(VENV) with $$py"; \
+	"$$py" -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+
+run: seed
+	@echo ""
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
+	@echo "Demo logins (password demo-pass-2026): registrar, enterprise, bank"
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+tick: install
+	$(DEMO_ENV) $(BIN)/python manage.py registry_tick
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# The whole suite: lint, migrations in step with the models, then pytest.
+# DATABASE_URL picks the database (SQLite by default; .ci/run runs it on PostgreSQL too).
+test: lint
+	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache var

@@ -1,0 +1,189 @@
+"""Writers of the audit journal: every state change calls exactly one of them, inside the change's
+transaction, so that the journal and the data can never disagree.
+
+Status transitions share one writer (`record_asset_transition`) because they carry the same
+payload (old and new status plus what the step set); the other event types have their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from registry.models import DataAsset, JournalEvent, Objection, Organisation, User
+
+SYSTEM_LABEL = "system (registry_tick)"
+
+# Event types. Stable strings: API clients and reports read them.
+ASSET_CREATED = "asset.created"
+ASSET_UPDATED = "asset.updated"
+ASSET_SUBMITTED = "asset.submitted"
+ASSET_RETURNED = "asset.returned_for_correction"
+ASSET_ACCEPTED = "asset.accepted_for_review"
+ASSET_PUBLICITY_STARTED = "asset.publicity_started"
+ASSET_OBJECTED = "asset.objected"
+ASSET_OBJECTIONS_CLEARED = "asset.objections_cleared"
+ASSET_REGISTERED = "asset.registered"
+ASSET_REJECTED = "asset.rejected"
+ASSET_AMENDED = "asset.amended"
+ASSET_RENEWED = "asset.renewed"
+ASSET_TRANSFERRED = "asset.transferred"
+ASSET_CANCELLED = "asset.cancelled"
+ASSET_REVOKED = "asset.revoked"
+ASSET_EXPIRED = "asset.expired"
+OBJECTION_FILED = "objection.filed"
+OBJECTION_RESPONDED = "objection.responded"
+OBJECTION_UPHELD = "objection.upheld"
+OBJECTION_DISMISSED = "objection.dismissed"
+ORGANISATION_CREATED = "organisation.created"
+ORGANISATION_UPDATED = "organisation.updated"
+CALENDAR_OVERRIDE_SET = "calendar.override_set"
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "name") and hasattr(value, "url"):  # a FieldFile
+        return value.name or ""
+    return value
+
+
+def actor_label(actor: User | None) -> str:
+    return actor.label if actor is not None else SYSTEM_LABEL
+
+
+def _asset_label(asset: DataAsset) -> str:
+    number = asset.registration_number or asset.application_number or f"#{asset.pk}"
+    return f"{asset.name} [{number}]"[:300]
+
+
+def _record(
+    *,
+    event_type: str,
+    actor: User | None,
+    subject_type: str,
+    subject_id: Any,
+    subject_label: str,
+    asset: DataAsset | None = None,
+    reason: str = "",
+    payload: dict | None = None,
+) -> JournalEvent:
+    return JournalEvent.objects.create(
+        event_type=event_type,
+        actor=actor,
+        actor_label=actor_label(actor)[:300],
+        asset=asset,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        subject_label=subject_label[:300],
+        reason=reason,
+        payload={key: jsonable(value) for key, value in (payload or {}).items()},
+    )
+
+
+def record_asset_created(*, asset: DataAsset, actor: User | None) -> JournalEvent:
+    return _record(
+        event_type=ASSET_CREATED,
+        actor=actor,
+        subject_type="asset",
+        subject_id=asset.pk,
+        subject_label=_asset_label(asset),
+        asset=asset,
+        payload={"holder": asset.holder.uscc, "status": asset.status},
+    )
+
+
+def record_asset_updated(
+    *, asset: DataAsset, actor: User | None, changes: dict[str, tuple[Any, Any]]
+) -> JournalEvent:
+    return _record(
+        event_type=ASSET_UPDATED,
+        actor=actor,
+        subject_type="asset",
+        subject_id=asset.pk,
+        subject_label=_asset_label(asset),
+        asset=asset,
+        payload={
+            "changes": {
+                field: {"old": jsonable(old), "new": jsonable(new)}
+                for field, (old, new) in changes.items()
+            }
+        },
+    )
+
+
+def record_asset_transition(
+    *,
+    event_type: str,
+    asset: DataAsset,
+    actor: User | None,
+    old_status: str,
+    reason: str = "",
+    details: dict | None = None,
+) -> JournalEvent:
+    payload = {"old_status": old_status, "new_status": asset.status}
+    payload.update(details or {})
+    return _record(
+        event_type=event_type,
+        actor=actor,
+        subject_type="asset",
+        subject_id=asset.pk,
+        subject_label=_asset_label(asset),
+        asset=asset,
+        reason=reason,
+        payload=payload,
+    )
+
+
+def record_objection_event(
+    *, event_type: str, objection: Objection, actor: User | None, reason: str = ""
+) -> JournalEvent:
+    return _record(
+        event_type=event_type,
+        actor=actor,
+        subject_type="objection",
+        subject_id=objection.pk,
+        subject_label=f"{objection.objector_name} / {_asset_label(objection.asset)}",
+        asset=objection.asset,
+        reason=reason,
+        payload={"objection_status": objection.status, "objector": objection.objector_name},
+    )
+
+
+def record_organisation_event(
+    *,
+    event_type: str,
+    organisation: Organisation,
+    actor: User | None,
+    changes: dict[str, tuple[Any, Any]],
+) -> JournalEvent:
+    return _record(
+        event_type=event_type,
+        actor=actor,
+        subject_type="organisation",
+        subject_id=organisation.pk,
+        subject_label=str(organisation),
+        payload={
+            "changes": {
+                field: {"old": jsonable(old), "new": jsonable(new)}
+                for field, (old, new) in changes.items()
+            }
+        },
+    )
+
+
+def record_calendar_override(
+    *, day: dt.date, is_working_day: bool, note: str, actor: User | None, previous: bool | None
+) -> JournalEvent:
+    return _record(
+        event_type=CALENDAR_OVERRIDE_SET,
+        actor=actor,
+        subject_type="calendar",
+        subject_id=day.isoformat(),
+        subject_label=f"{day.isoformat()} {note}",
+        reason=note,
+        payload={"date": day, "is_working_day": is_working_day, "previous": previous},
+    )

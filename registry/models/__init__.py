@@ -1,0 +1,17 @@
+from registry.models.assets import AssetVersion, DataAsset
+from registry.models.calendar import CalendarOverride
+from registry.models.journal import JournalEvent
+from registry.models.objections import Objection
+from registry.models.organisations import Organisation, User
+from registry.models.sequences import SequenceCounter
+
+__all__ = [
+    "AssetVersion",
+    "CalendarOverride",
+    "DataAsset",
+    "JournalEvent",
+    "Objection",
+    "Organisation",
+    "SequenceCounter",
+    "User",
+]

@@ -1,0 +1,37 @@
+"""Database-issued numbers: `next_value(name)` never returns the same value twice.
+
+PostgreSQL: a real sequence per name (created by migration), so concurrent transactions never
+share a number and no row lock is held until commit. Other databases (SQLite, whose writers are
+serialised): an atomic UPDATE ... RETURNING on a counter row.
+"""
+
+from django.db import connection
+
+from registry.models.sequences import SequenceCounter
+
+REGISTRATION_NUMBER = "registration_number"
+APPLICATION_NUMBER = "application_number"
+
+# Every sequence the project uses; the migration creates them on PostgreSQL.
+SEQUENCES = (REGISTRATION_NUMBER, APPLICATION_NUMBER)
+
+
+def pg_sequence_name(name: str) -> str:
+    return f"registry_seq_{name}"
+
+
+def next_value(name: str) -> int:
+    if name not in SEQUENCES:
+        raise ValueError(f"unknown sequence {name!r}")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [pg_sequence_name(name)])
+            return cursor.fetchone()[0]
+    SequenceCounter.objects.get_or_create(name=name)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {SequenceCounter._meta.db_table} SET value = value + 1 "
+            "WHERE name = %s RETURNING value",
+            [name],
+        )
+        return cursor.fetchone()[0]
