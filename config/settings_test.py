@@ -8,9 +8,11 @@ from config.settings import *  # noqa: F403
 from config.settings import BASE_DIR
 
 DEBUG = False
+LANGUAGE_CODE = "en"  # assertions on messages read the English text
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
+STATIC_ROOT = None  # static files are served by the finders in tests
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 STORAGES = {

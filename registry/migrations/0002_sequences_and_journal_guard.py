@@ -28,7 +28,7 @@ def forwards(apps, schema_editor):
         return
     for name in SEQUENCES:
         schema_editor.execute(f"CREATE SEQUENCE IF NOT EXISTS registry_seq_{name} START 1")
-    schema_editor.execute(GUARD_FUNCTION)
+    schema_editor.execute(GUARD_FUNCTION, params=None)
     schema_editor.execute(GUARD_TRIGGER)
 
 

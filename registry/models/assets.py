@@ -20,6 +20,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -146,8 +147,12 @@ class DataAsset(models.Model):
     source_proof_file = models.FileField(
         _("proof of source (file)"), upload_to=proof_upload_to, blank=True
     )
-    record_count = models.BigIntegerField(_("number of records"), null=True, blank=True)
-    size_bytes = models.BigIntegerField(_("size in bytes"), null=True, blank=True)
+    record_count = models.BigIntegerField(
+        _("number of records"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    size_bytes = models.BigIntegerField(
+        _("size in bytes"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     time_span_start = models.DateField(_("time span start"), null=True, blank=True)
     time_span_end = models.DateField(
         _("time span end"), null=True, blank=True, help_text=_("Empty while still collected.")

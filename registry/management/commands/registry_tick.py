@@ -1,0 +1,33 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from registry.services import registry_tick
+
+
+class Command(BaseCommand):
+    help = (
+        "Move time-driven states: register assets whose publicity ended without open objections, "
+        "expire registrations past their validity. Run daily (cron or a scheduler)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--today",
+            help="Act as if today were this date (YYYY-MM-DD); defaults to today in Asia/Shanghai.",
+        )
+
+    def handle(self, *args, **options):
+        today = None
+        if options["today"]:
+            try:
+                today = dt.date.fromisoformat(options["today"])
+            except ValueError as exc:
+                raise CommandError(
+                    f"--today must be a date in the form YYYY-MM-DD, not {options['today']!r}."
+                ) from exc
+        report = registry_tick(today=today)
+        self.stdout.write(f"Registered: {len(report.registered)} {' '.join(report.registered)}")
+        self.stdout.write(f"Expired: {len(report.expired)} {' '.join(report.expired)}")
+        for pk, message in report.failed.items():
+            self.stderr.write(f"Asset {pk} not moved: {message}")
