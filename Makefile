@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEMO_ENV := DEBUG=true
 
-.PHONY: install run test lint fmt migrate seed tick bench clean
+.PHONY: install run test lint fmt migrate seed tick messages clean
 
 $(BIN)/python:
 	@py=$$(scripts/find-python.sh) || exit 1; \
@@ -48,6 +48,14 @@ fmt: install
 test: lint
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest
+
+# Extract translatable strings and compile the catalogue (the compiled .mo is committed, so
+# running the app needs no gettext tools; maintaining translations does).
+messages: install
+	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext; } \
+	  || { echo "Install GNU gettext (apt-get install gettext)"; exit 1; }
+	$(DEMO_ENV) $(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests
+	$(DEMO_ENV) $(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache var

@@ -76,6 +76,9 @@ class ReadOnlyInline(admin.TabularInline):
     can_delete = False
     show_change_link = False
 
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_registrar
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -264,6 +267,10 @@ class DataAssetAdmin(RegistrarOnly, admin.ModelAdmin):
         if obj is not None:
             readonly.append("holder")
         return readonly
+
+    def get_inline_instances(self, request, obj=None):
+        # A new asset has no objections, versions or journal yet.
+        return super().get_inline_instances(request, obj) if obj is not None else []
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra_context = extra_context or {}

@@ -54,7 +54,8 @@ class JournalEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.event_type} {self.subject_label}"
+        when = timezone.localtime(self.occurred_at)
+        return f"{when:%Y-%m-%d %H:%M} {self.event_type} {self.subject_label}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

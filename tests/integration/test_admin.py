@@ -130,8 +130,14 @@ def test_registered_record_is_read_only_and_amend_writes_a_new_version(client, r
     # when: the change page is opened
     response = client.get(change_url)
 
-    # then: no editable field, no save button, an amend button
+    # then: no editable field, no save button, an amend button; the journal and version inline
     assert response.status_code == 200
+    inlines = {
+        formset.opts.model._meta.model_name: len(formset.formset.queryset)
+        for formset in response.context["inline_admin_formsets"]
+    }
+    assert inlines == {"objection": 0, "assetversion": 1, "journalevent": 5}
+    assert "asset.publicity_started" in response.text
     assert response.context["adminform"].form.fields == {}
     assert 'name="_save"' not in response.text
     amend_url = reverse("admin:registry_dataasset_transition", args=[registered.pk, "amend"])
