@@ -7,11 +7,12 @@
       YYYY  SS  T  NNNNNNNN  C
       year  data-source code  subject-type code  sequence  check character
 
-  The subject-type code is the holder's USCC registration-authority character (9 = market
+  The subject-type code is the holder's USCC registration-authority digit (9 = market
   regulation, i.e. enterprises; 1 = institutions; 5 = social organisations; ...). The check
-  character is ISO 7064 MOD 37-36 over the first 15 characters: it catches every
-  single-character error and every adjacent transposition, so a typo is detected before any
-  query runs.
+  character is ISO 7064 MOD 11-2 over the 15 digits before it (0-9 or X, as on Chinese resident
+  ID numbers, GB 11643): it catches every single-digit error and every transposition of two
+  adjacent digits, so a typo is detected before any query runs. (MOD 37-36, the alphanumeric
+  hybrid system, misses some adjacent transpositions; our body is all digits, so 11-2 fits.)
 - Application number (申请号): "SQ" + year + 8-digit sequence, assigned at first submission.
 """
 
@@ -22,11 +23,11 @@ from dataclasses import dataclass
 
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.cn import uscc as stdnum_uscc
-from stdnum.iso7064 import mod_37_36
+from stdnum.iso7064 import mod_11_2
 
 REGISTRATION_NUMBER_LENGTH = 16
 SEQUENCE_DIGITS = 8
-_REGISTRATION_RE = re.compile(r"^(\d{4})(\d{2})([0-9A-Z])(\d{8})([0-9A-Z])$")
+_REGISTRATION_RE = re.compile(r"^(\d{4})(\d{2})(\d)(\d{8})([0-9X])$")
 _APPLICATION_RE = re.compile(r"^SQ\d{4}\d{8}$")
 
 
@@ -66,7 +67,7 @@ class RegistrationNumber:
         return f"{self.year:04d}{self.source_code}{self.subject_code}{sequence}"
 
     def __str__(self) -> str:
-        return self.body + mod_37_36.calc_check_digit(self.body)
+        return self.body + mod_11_2.calc_check_digit(self.body)
 
 
 def compose_registration_number(
@@ -76,11 +77,11 @@ def compose_registration_number(
         raise IdentifierError(f"sequence {sequence} out of range")
     if not (len(source_code) == 2 and source_code.isdigit()):
         raise IdentifierError(f"data-source code {source_code!r} must be two digits")
-    if not (len(subject_code) == 1 and subject_code.isalnum()):
-        raise IdentifierError(f"subject-type code {subject_code!r} must be one character")
+    if not (len(subject_code) == 1 and subject_code.isdigit()):
+        raise IdentifierError(f"subject-type code {subject_code!r} must be one digit")
     return str(
         RegistrationNumber(
-            year=year, source_code=source_code, subject_code=subject_code.upper(), sequence=sequence
+            year=year, source_code=source_code, subject_code=subject_code, sequence=sequence
         )
     )
 
@@ -91,10 +92,10 @@ def parse_registration_number(value: str) -> RegistrationNumber:
     match = _REGISTRATION_RE.match(number)
     if not match:
         raise IdentifierError(
-            "登记号格式错误：应为16位字母或数字 "
-            "(registration number must be 16 letters/digits: YYYY SS T NNNNNNNN C)"
+            "登记号格式错误：应为15位数字加1位校验码 "
+            "(registration number must be 15 digits and a check character: YYYY SS T NNNNNNNN C)"
         )
-    if not mod_37_36.is_valid(number):
+    if not mod_11_2.is_valid(number):
         raise IdentifierError(
             "登记号校验位错误 (registration number check character does not match: mistyped?)"
         )

@@ -55,6 +55,11 @@ def actor_label(actor: User | None) -> str:
     return actor.label if actor is not None else SYSTEM_LABEL
 
 
+def public_label(name: str) -> str:
+    """How the journal names a member of the public acting without an account."""
+    return f"公众 / public: {name}"
+
+
 def _asset_label(asset: DataAsset) -> str:
     number = asset.registration_number or asset.application_number or f"#{asset.pk}"
     return f"{asset.name} [{number}]"[:300]
@@ -70,11 +75,12 @@ def _record(
     asset: DataAsset | None = None,
     reason: str = "",
     payload: dict | None = None,
+    label: str | None = None,
 ) -> JournalEvent:
     return JournalEvent.objects.create(
         event_type=event_type,
         actor=actor,
-        actor_label=actor_label(actor)[:300],
+        actor_label=(label or actor_label(actor))[:300],
         asset=asset,
         subject_type=subject_type,
         subject_id=str(subject_id),
@@ -123,6 +129,7 @@ def record_asset_transition(
     old_status: str,
     reason: str = "",
     details: dict | None = None,
+    actor_label: str | None = None,
 ) -> JournalEvent:
     payload = {"old_status": old_status, "new_status": asset.status}
     payload.update(details or {})
@@ -135,11 +142,17 @@ def record_asset_transition(
         asset=asset,
         reason=reason,
         payload=payload,
+        label=actor_label,
     )
 
 
 def record_objection_event(
-    *, event_type: str, objection: Objection, actor: User | None, reason: str = ""
+    *,
+    event_type: str,
+    objection: Objection,
+    actor: User | None,
+    reason: str = "",
+    actor_label: str | None = None,
 ) -> JournalEvent:
     return _record(
         event_type=event_type,
@@ -150,6 +163,7 @@ def record_objection_event(
         asset=objection.asset,
         reason=reason,
         payload={"objection_status": objection.status, "objector": objection.objector_name},
+        label=actor_label,
     )
 
 

@@ -116,6 +116,7 @@ def _move(
     reason: str = "",
     fields: dict[str, Any] | None = None,
     details: dict | None = None,
+    actor_label: str | None = None,
 ) -> DataAsset:
     """Apply a checked transition: set status and fields, save them, journal the step."""
     old_status = asset.status
@@ -140,6 +141,7 @@ def _move(
         old_status=old_status,
         reason=reason,
         details=details,
+        actor_label=actor_label,
     )
     return asset
 
@@ -467,8 +469,10 @@ def objection_file(
         objection.evidence = evidence
     objection.full_clean()
     objection.save()
+    # A member of the public has no account: the journal names them as they gave their name.
+    label = None if actor is not None else journal.public_label(objection.objector_name)
     journal.record_objection_event(
-        event_type=journal.OBJECTION_FILED, objection=objection, actor=actor
+        event_type=journal.OBJECTION_FILED, objection=objection, actor=actor, actor_label=label
     )
     if asset.status == AssetStatus.PUBLICITY:
         _move(
@@ -478,6 +482,7 @@ def objection_file(
             event_type=journal.ASSET_OBJECTED,
             reason=objection.reasons,
             details={"objection_id": objection.pk},
+            actor_label=label,
         )
     return objection
 
@@ -653,6 +658,16 @@ def asset_amend(
         fields["sample_file"] = asset.sample_file
         fields["evidence_sha256"] = _sha256_of(asset.sample_file)
         diff["evidence_sha256"] = (asset.evidence_sha256, fields["evidence_sha256"])
+    if asset.source_licence_end and asset.source_licence_end < asset.valid_from:
+        raise ValidationError(
+            {
+                "source_licence_end": _(
+                    "The source licence cannot end before the registration date %(date)s; "
+                    "cancel the registration instead."
+                )
+                % {"date": asset.valid_from.isoformat()}
+            }
+        )
     if asset.source_licence_end and asset.source_licence_end < asset.valid_until:
         fields["valid_until"] = asset.source_licence_end
         diff["valid_until"] = (asset.valid_until, asset.source_licence_end)

@@ -329,7 +329,7 @@ class DataAsset(models.Model):
     # --- validation --------------------------------------------------------------------------
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.name is not None and not self.name.strip():
+        if self.name and not self.name.strip():  # "" is already refused as blank
             errors["name"] = _("The asset name cannot be empty.")
         if (
             self.time_span_start

@@ -1,15 +1,26 @@
 """The audit journal: one append-only row per state change, written in the change's transaction.
 
-Rows are never updated or deleted: `save()` refuses an existing row, `delete()` refuses always, and
-on PostgreSQL a trigger (migration 0002) rejects UPDATE and DELETE from any client. The actor and
-asset links carry no database constraint (`db_constraint=False`, `DO_NOTHING`) so that no deletion
-elsewhere can erase or block history; `actor_label` and `subject_label` keep what they were called.
+Rows are never updated or deleted: `save()` refuses an existing row, `delete()` and the queryset's
+bulk `update()`/`delete()` refuse always, and on PostgreSQL a trigger (migration 0002) rejects
+UPDATE and DELETE from any client. The actor and asset links carry no database constraint
+(`db_constraint=False`, `DO_NOTHING`) so that no deletion elsewhere can erase or block history;
+`actor_label` and `subject_label` keep what they were called.
 """
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class JournalQuerySet(models.QuerySet):
+    """Bulk UPDATE and DELETE would bypass `save()`/`delete()`: refuse them too."""
+
+    def update(self, **kwargs):
+        raise ValueError("The journal is append-only.")
+
+    def delete(self):
+        raise ValueError("The journal is append-only.")
 
 
 class JournalEvent(models.Model):
@@ -39,6 +50,8 @@ class JournalEvent(models.Model):
     subject_label = models.CharField(_("subject (as recorded)"), max_length=300)
     reason = models.TextField(_("reason"), blank=True)
     payload = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = JournalQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("journal event")
