@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_api_key",
     "django_filters",
     "registry",
     "valuation",
@@ -127,12 +128,16 @@ REGISTRY_VALIDITY_YEARS = env.int("REGISTRY_VALIDITY_YEARS", default=3)
 REGISTRY_SAMPLE_MAX_BYTES = env.int("REGISTRY_SAMPLE_MAX_BYTES", default=200 * 1024 * 1024)
 
 REST_FRAMEWORK = {
+    # API-key clients (banks' systems) first, so that a missing key answers 401, then sessions.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "registry.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "registry.api_errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
 LOGGING = {

@@ -10,6 +10,7 @@ admin.site.index_title = "登记机构管理 Registrar administration"
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("valuation.urls")),
 ]
 
 if settings.DEBUG:

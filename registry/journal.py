@@ -14,6 +14,7 @@ from typing import Any
 from registry.models import DataAsset, JournalEvent, Objection, Organisation, User
 
 SYSTEM_LABEL = "system (registry_tick)"
+OPERATOR_LABEL = "operator (manage.py)"
 
 # Event types. Stable strings: API clients and reports read them.
 ASSET_CREATED = "asset.created"
@@ -39,6 +40,8 @@ OBJECTION_DISMISSED = "objection.dismissed"
 ORGANISATION_CREATED = "organisation.created"
 ORGANISATION_UPDATED = "organisation.updated"
 CALENDAR_OVERRIDE_SET = "calendar.override_set"
+API_KEY_ISSUED = "api_key.issued"
+API_KEY_REVOKED = "api_key.revoked"
 
 
 def jsonable(value: Any) -> Any:
@@ -51,7 +54,8 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def actor_label(actor: User | None) -> str:
+def actor_label(actor: Any) -> str:
+    """A user, an API client (see registry.authentication) or None for the registry itself."""
     return actor.label if actor is not None else SYSTEM_LABEL
 
 
@@ -65,10 +69,10 @@ def _asset_label(asset: DataAsset) -> str:
     return f"{asset.name} [{number}]"[:300]
 
 
-def _record(
+def record(
     *,
     event_type: str,
-    actor: User | None,
+    actor: Any,
     subject_type: str,
     subject_id: Any,
     subject_label: str,
@@ -77,9 +81,11 @@ def _record(
     payload: dict | None = None,
     label: str | None = None,
 ) -> JournalEvent:
+    """Append one event. Other apps' writers call this; `actor` may be a User, an ApiClient
+    (journaled by label only: it is an organisation's key, not a person) or None."""
     return JournalEvent.objects.create(
         event_type=event_type,
-        actor=actor,
+        actor=actor if isinstance(actor, User) else None,
         actor_label=(label or actor_label(actor))[:300],
         asset=asset,
         subject_type=subject_type,
@@ -91,7 +97,7 @@ def _record(
 
 
 def record_asset_created(*, asset: DataAsset, actor: User | None) -> JournalEvent:
-    return _record(
+    return record(
         event_type=ASSET_CREATED,
         actor=actor,
         subject_type="asset",
@@ -105,7 +111,7 @@ def record_asset_created(*, asset: DataAsset, actor: User | None) -> JournalEven
 def record_asset_updated(
     *, asset: DataAsset, actor: User | None, changes: dict[str, tuple[Any, Any]]
 ) -> JournalEvent:
-    return _record(
+    return record(
         event_type=ASSET_UPDATED,
         actor=actor,
         subject_type="asset",
@@ -133,7 +139,7 @@ def record_asset_transition(
 ) -> JournalEvent:
     payload = {"old_status": old_status, "new_status": asset.status}
     payload.update(details or {})
-    return _record(
+    return record(
         event_type=event_type,
         actor=actor,
         subject_type="asset",
@@ -154,7 +160,7 @@ def record_objection_event(
     reason: str = "",
     actor_label: str | None = None,
 ) -> JournalEvent:
-    return _record(
+    return record(
         event_type=event_type,
         actor=actor,
         subject_type="objection",
@@ -174,7 +180,7 @@ def record_organisation_event(
     actor: User | None,
     changes: dict[str, tuple[Any, Any]],
 ) -> JournalEvent:
-    return _record(
+    return record(
         event_type=event_type,
         actor=actor,
         subject_type="organisation",
@@ -192,7 +198,7 @@ def record_organisation_event(
 def record_calendar_override(
     *, day: dt.date, is_working_day: bool, note: str, actor: User | None, previous: bool | None
 ) -> JournalEvent:
-    return _record(
+    return record(
         event_type=CALENDAR_OVERRIDE_SET,
         actor=actor,
         subject_type="calendar",
@@ -200,4 +206,16 @@ def record_calendar_override(
         subject_label=f"{day.isoformat()} {note}",
         reason=note,
         payload={"date": day, "is_working_day": is_working_day, "previous": previous},
+    )
+
+
+def record_api_key_event(*, event_type: str, api_key, actor: Any) -> JournalEvent:
+    return record(
+        event_type=event_type,
+        actor=actor,
+        subject_type="api_key",
+        subject_id=api_key.prefix,
+        subject_label=f"{api_key.prefix} {api_key.name} @ {api_key.organisation.name}",
+        payload={"organisation": api_key.organisation.uscc, "name": api_key.name},
+        label=None if actor is not None else OPERATOR_LABEL,
     )

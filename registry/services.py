@@ -45,6 +45,7 @@ from registry.models import (
     DataAsset,
     Objection,
     Organisation,
+    OrganisationAPIKey,
     User,
 )
 from registry.models.assets import CONTENT_FIELDS
@@ -258,6 +259,37 @@ def calendar_override_set(
         previous=previous.is_working_day if previous else None,
     )
     return override
+
+
+# --- API keys ---------------------------------------------------------------------------------
+@transaction.atomic
+def api_key_issue(
+    *, organisation: Organisation, actor: User | None, name: str = ""
+) -> tuple[OrganisationAPIKey, str]:
+    """A new key for the organisation's systems; the secret is returned once and never stored.
+
+    `actor=None` is an operator at the server (`manage.py issue_api_key`)."""
+    if actor is not None:
+        _require_registrar(actor)
+    if organisation.kind == OrganisationKind.REGISTRY:
+        raise ValidationError({"organisation": _("The registration body needs no API key.")})
+    label = (name or "").strip() or f"{organisation.name} API"
+    api_key, key = OrganisationAPIKey.objects.create_key(organisation=organisation, name=label[:50])
+    journal.record_api_key_event(event_type=journal.API_KEY_ISSUED, api_key=api_key, actor=actor)
+    return api_key, key
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: OrganisationAPIKey, actor: User | None) -> OrganisationAPIKey:
+    if actor is not None:
+        _require_registrar(actor)
+    api_key = OrganisationAPIKey.objects.select_for_update().get(pk=api_key.pk)
+    if api_key.revoked:
+        raise InvalidTransition(_("This API key is already revoked."))
+    api_key.revoked = True
+    api_key.save(update_fields=["revoked"])
+    journal.record_api_key_event(event_type=journal.API_KEY_REVOKED, api_key=api_key, actor=actor)
+    return api_key
 
 
 # --- application (holder side) ---------------------------------------------------------------

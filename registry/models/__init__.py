@@ -1,3 +1,4 @@
+from registry.models.api_keys import OrganisationAPIKey
 from registry.models.assets import AssetVersion, DataAsset
 from registry.models.calendar import CalendarOverride
 from registry.models.journal import JournalEvent
@@ -12,6 +13,7 @@ __all__ = [
     "JournalEvent",
     "Objection",
     "Organisation",
+    "OrganisationAPIKey",
     "SequenceCounter",
     "User",
 ]

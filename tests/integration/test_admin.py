@@ -136,7 +136,13 @@ def test_registered_record_is_read_only_and_amend_writes_a_new_version(client, r
         formset.opts.model._meta.model_name: len(formset.formset.queryset)
         for formset in response.context["inline_admin_formsets"]
     }
-    assert inlines == {"objection": 0, "assetversion": 1, "journalevent": 5}
+    assert inlines == {
+        "objection": 0,
+        "assetversion": 1,
+        "journalevent": 5,
+        "qualityassessment": 0,
+        "appraisal": 0,
+    }
     assert "asset.publicity_started" in response.text
     assert response.context["adminform"].form.fields == {}
     assert 'name="_save"' not in response.text

@@ -1,0 +1,228 @@
+"""Batch revaluation: draft estimates for many registered assets from usage and quality.
+
+For each chunk of assets: one aggregate query for the trailing usage, one for the current quality
+score, the pure estimate (`valuation.methods.estimate`) for each asset, optionally spread over
+worker processes, then one transaction that replaces the chunk's batch drafts (final appraisals
+are never touched) and journals one event per new draft with a bulk insert.
+
+Assets without usage in the window or without a quality grade cannot be estimated; they are
+counted as skipped, not guessed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from decimal import Decimal
+from multiprocessing import get_context
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Min, OuterRef, Subquery, Sum
+
+from registry import clock
+from registry.choices import AssetStatus
+from registry.exceptions import NotPermitted
+from registry.journal import actor_label
+from registry.models import DataAsset, JournalEvent, User
+from valuation import journal
+from valuation.methods.errors import CalculationInputError
+from valuation.methods.estimate import EstimateParameters, UsageTotals, estimate
+from valuation.models import (
+    Appraisal,
+    AppraisalMethod,
+    AppraisalOrigin,
+    AppraisalStatus,
+    QualityAssessment,
+    UsageRecord,
+)
+
+LOOKBACK_DAYS = 365
+CHUNK_SIZE = 5000
+ESTIMATE_VARIANT = "usage_royalty"
+
+
+@dataclasses.dataclass
+class BatchReport:
+    estimated: int = 0
+    skipped_no_usage: int = 0
+    skipped_no_grade: int = 0
+    failed: dict[int, str] = dataclasses.field(default_factory=dict)
+
+
+def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _usage_totals(ids: list[int], base_date: dt.date) -> dict[int, UsageTotals]:
+    window_start = base_date - dt.timedelta(days=LOOKBACK_DAYS)
+    rows = (
+        UsageRecord.objects.filter(
+            asset_id__in=ids, period_end__gt=window_start, period_end__lte=base_date
+        )
+        .values("asset_id")
+        .annotate(
+            revenue=Sum("revenue_amount"),
+            api_calls=Sum("api_calls"),
+            downloads=Sum("downloads"),
+            licensees=Sum("licensees"),
+            subscriptions=Sum("subscriptions"),
+            first=Min("period_start"),
+            last=Max("period_end"),
+        )
+    )
+    totals = {}
+    for row in rows:
+        days = (row["last"] - max(row["first"], window_start)).days + 1
+        months = min(12, max(1, round(days / 30.44)))
+        totals[row["asset_id"]] = UsageTotals(
+            observed_months=months,
+            revenue=row["revenue"] or Decimal(0),
+            api_calls=row["api_calls"] or 0,
+            downloads=row["downloads"] or 0,
+            licensees=row["licensees"] or 0,
+            subscriptions=row["subscriptions"] or 0,
+        )
+    return totals
+
+
+def _quality_scores(ids: list[int]) -> dict[int, Decimal]:
+    latest = QualityAssessment.objects.filter(asset=OuterRef("pk")).order_by("-assessed_on", "-id")
+    rows = (
+        DataAsset.objects.filter(pk__in=ids)
+        .annotate(score=Subquery(latest.values("score")[:1]))
+        .exclude(score__isnull=True)
+        .values_list("pk", "score")
+    )
+    return dict(rows)
+
+
+def _estimate_one(job: tuple[int, UsageTotals, Decimal, EstimateParameters]):
+    asset_id, usage, score, params = job
+    try:
+        return asset_id, estimate(usage, score, params), None
+    except CalculationInputError as exc:
+        return asset_id, None, f"{exc.field}: {exc.message}"
+
+
+def _run(jobs: list, pool: ProcessPoolExecutor | None) -> Iterable:
+    if pool is None:
+        return map(_estimate_one, jobs)
+    return pool.map(_estimate_one, jobs, chunksize=500)
+
+
+def appraisal_batch_revalue(
+    *,
+    actor: User | None,
+    params: EstimateParameters | None = None,
+    base_date: dt.date | None = None,
+    asset_ids: list[int] | None = None,
+    workers: int | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> BatchReport:
+    """Recompute the batch draft of every registered asset (or of `asset_ids`).
+
+    `actor=None` is the scheduled job; a person must be a registrar. `workers` > 1 spreads the
+    arithmetic over processes (the calculators are pure); the database work stays here."""
+    if actor is not None and not actor.is_registrar:
+        raise NotPermitted("Only a registrar may run a batch revaluation.")
+    params = params or EstimateParameters()
+    day = base_date or clock.today()
+    assets = DataAsset.objects.filter(status=AssetStatus.REGISTERED)
+    if asset_ids is not None:
+        assets = assets.filter(pk__in=asset_ids)
+    ids = list(assets.order_by("pk").values_list("pk", flat=True))
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    report = BatchReport()
+    pool = (
+        ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+        if workers > 1 and len(ids) > chunk_size
+        else None
+    )
+    try:
+        for chunk in _chunks(ids, chunk_size):
+            usage = _usage_totals(chunk, day)
+            scores = _quality_scores(chunk)
+            jobs = []
+            for asset_id in chunk:
+                if asset_id not in usage:
+                    report.skipped_no_usage += 1
+                elif asset_id not in scores:
+                    report.skipped_no_grade += 1
+                else:
+                    jobs.append((asset_id, usage[asset_id], scores[asset_id], params))
+            results = list(_run(jobs, pool))
+            _store(results, day, actor, report)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return report
+
+
+@transaction.atomic
+def _store(results: list, day: dt.date, actor: User | None, report: BatchReport) -> None:
+    now = clock.now()
+    drafts: list[Appraisal] = []
+    for asset_id, result, error in results:
+        if result is None:
+            report.failed[asset_id] = error
+            continue
+        drafts.append(
+            Appraisal(
+                asset_id=asset_id,
+                method=AppraisalMethod.INCOME,
+                variant=ESTIMATE_VARIANT,
+                status=AppraisalStatus.DRAFT,
+                origin=AppraisalOrigin.BATCH,
+                base_date=day,
+                inputs=result.inputs,
+                assumptions="Batch estimate from recorded usage and the current quality grade.",
+                value_amount=result.value,
+                low_amount=result.low,
+                high_amount=result.high,
+                formula=result.formula,
+                breakdown=result.breakdown,
+                sensitivity=[],
+                appraiser=actor,
+                computed_at=now,
+            )
+        )
+    asset_ids = [draft.asset_id for draft in drafts]
+    Appraisal.objects.filter(
+        asset_id__in=asset_ids, status=AppraisalStatus.DRAFT, origin=AppraisalOrigin.BATCH
+    ).delete()
+    Appraisal.objects.bulk_create(drafts, batch_size=2000)
+    label = actor_label(actor)
+    JournalEvent.objects.bulk_create(
+        [
+            JournalEvent(
+                event_type=journal.BATCH_REVALUED,
+                occurred_at=now,
+                actor=actor,
+                actor_label=label,
+                asset_id=draft.asset_id,
+                subject_type="appraisal",
+                subject_id=str(draft.pk or ""),
+                subject_label=f"asset #{draft.asset_id}",
+                payload=_payload(draft),
+            )
+            for draft in drafts
+        ],
+        batch_size=2000,
+    )
+    report.estimated += len(drafts)
+
+
+def _payload(draft: Appraisal) -> dict[str, Any]:
+    return {
+        "method": draft.method,
+        "variant": draft.variant,
+        "base_date": draft.base_date.isoformat(),
+        "value_amount": str(draft.value_amount),
+        "low_amount": str(draft.low_amount),
+        "high_amount": str(draft.high_amount),
+    }
