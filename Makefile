@@ -57,5 +57,9 @@ messages: install
 	$(DEMO_ENV) $(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests
 	$(DEMO_ENV) $(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
+# Benchmarks (outside CI): figures printed, goals stated beside them.
+bench: install
+	$(BIN)/python -m bench.valuation
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache var

@@ -35,3 +35,26 @@ def next_value(name: str) -> int:
             [name],
         )
         return cursor.fetchone()[0]
+
+
+def next_values(name: str, count: int) -> list[int]:
+    """`count` fresh values at once (bulk loading); never shared with any other caller."""
+    if name not in SEQUENCES:
+        raise ValueError(f"unknown sequence {name!r}")
+    if count < 1:
+        return []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(%s) FROM generate_series(1, %s)", [pg_sequence_name(name), count]
+            )
+            return [row[0] for row in cursor.fetchall()]
+    SequenceCounter.objects.get_or_create(name=name)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {SequenceCounter._meta.db_table} SET value = value + %s "
+            "WHERE name = %s RETURNING value",
+            [count, name],
+        )
+        last = cursor.fetchone()[0]
+    return list(range(last - count + 1, last + 1))

@@ -1,9 +1,9 @@
 """Batch revaluation: draft estimates for many registered assets from usage and quality.
 
 For each chunk of assets: one aggregate query for the trailing usage, one for the current quality
-score, the pure estimate (`valuation.methods.estimate`) for each asset, optionally spread over
-worker processes, then one transaction that replaces the chunk's batch drafts (final appraisals
-are never touched) and journals one event per new draft with a bulk insert.
+score, the pure estimate (`valuation.methods.estimate`) for each asset, then one transaction that
+replaces the chunk's batch drafts (final appraisals are never touched) and journals one event per
+new draft with a bulk insert.
 
 Assets without usage in the window or without a quality grade cannot be estimated; they are
 counted as skipped, not guessed.
@@ -13,25 +13,27 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
 from decimal import Decimal
-from multiprocessing import get_context
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Min, OuterRef, Subquery, Sum
 
 from registry import clock
+from registry.bulk import insert_rows
 from registry.choices import AssetStatus
 from registry.exceptions import NotPermitted
 from registry.journal import actor_label
 from registry.models import DataAsset, JournalEvent, User
 from valuation import journal
-from valuation.methods.errors import CalculationInputError
-from valuation.methods.estimate import EstimateParameters, UsageTotals, estimate
+from valuation.methods.estimate import (
+    EstimateParameters,
+    UsageTotals,
+    estimate_job,
+    unit_factors,
+)
 from valuation.models import (
+    CURRENCY,
     Appraisal,
     AppraisalMethod,
     AppraisalOrigin,
@@ -43,6 +45,7 @@ from valuation.models import (
 LOOKBACK_DAYS = 365
 CHUNK_SIZE = 5000
 ESTIMATE_VARIANT = "usage_royalty"
+ASSUMPTIONS = "Batch estimate from recorded usage and the current quality grade."
 
 
 @dataclasses.dataclass
@@ -101,33 +104,17 @@ def _quality_scores(ids: list[int]) -> dict[int, Decimal]:
     return dict(rows)
 
 
-def _estimate_one(job: tuple[int, UsageTotals, Decimal, EstimateParameters]):
-    asset_id, usage, score, params = job
-    try:
-        return asset_id, estimate(usage, score, params), None
-    except CalculationInputError as exc:
-        return asset_id, None, f"{exc.field}: {exc.message}"
-
-
-def _run(jobs: list, pool: ProcessPoolExecutor | None) -> Iterable:
-    if pool is None:
-        return map(_estimate_one, jobs)
-    return pool.map(_estimate_one, jobs, chunksize=500)
-
-
 def appraisal_batch_revalue(
     *,
     actor: User | None,
     params: EstimateParameters | None = None,
     base_date: dt.date | None = None,
     asset_ids: list[int] | None = None,
-    workers: int | None = None,
     chunk_size: int = CHUNK_SIZE,
 ) -> BatchReport:
     """Recompute the batch draft of every registered asset (or of `asset_ids`).
 
-    `actor=None` is the scheduled job; a person must be a registrar. `workers` > 1 spreads the
-    arithmetic over processes (the calculators are pure); the database work stays here."""
+    `actor=None` is the scheduled job; a person must be a registrar."""
     if actor is not None and not actor.is_registrar:
         raise NotPermitted("Only a registrar may run a batch revaluation.")
     params = params or EstimateParameters()
@@ -136,93 +123,84 @@ def appraisal_batch_revalue(
     if asset_ids is not None:
         assets = assets.filter(pk__in=asset_ids)
     ids = list(assets.order_by("pk").values_list("pk", flat=True))
-    workers = workers if workers is not None else (os.cpu_count() or 1)
+    factors = unit_factors(params)
     report = BatchReport()
-    pool = (
-        ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
-        if workers > 1 and len(ids) > chunk_size
-        else None
-    )
-    try:
-        for chunk in _chunks(ids, chunk_size):
-            usage = _usage_totals(chunk, day)
-            scores = _quality_scores(chunk)
-            jobs = []
-            for asset_id in chunk:
-                if asset_id not in usage:
-                    report.skipped_no_usage += 1
-                elif asset_id not in scores:
-                    report.skipped_no_grade += 1
-                else:
-                    jobs.append((asset_id, usage[asset_id], scores[asset_id], params))
-            results = list(_run(jobs, pool))
-            _store(results, day, actor, report)
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    for chunk in _chunks(ids, chunk_size):
+        usage = _usage_totals(chunk, day)
+        scores = _quality_scores(chunk)
+        results = []
+        for asset_id in chunk:
+            if asset_id not in usage:
+                report.skipped_no_usage += 1
+            elif asset_id not in scores:
+                report.skipped_no_grade += 1
+            else:
+                job = (asset_id, usage[asset_id], scores[asset_id])
+                results.append(estimate_job(job, params, factors))
+        _store(results, day, actor, report)
     return report
 
 
 @transaction.atomic
 def _store(results: list, day: dt.date, actor: User | None, report: BatchReport) -> None:
     now = clock.now()
-    drafts: list[Appraisal] = []
+    appraiser_id = actor.pk if actor is not None else None
+    label = actor_label(actor)
+    drafts, events = [], []
     for asset_id, result, error in results:
         if result is None:
             report.failed[asset_id] = error
             continue
         drafts.append(
-            Appraisal(
-                asset_id=asset_id,
-                method=AppraisalMethod.INCOME,
-                variant=ESTIMATE_VARIANT,
-                status=AppraisalStatus.DRAFT,
-                origin=AppraisalOrigin.BATCH,
-                base_date=day,
-                inputs=result.inputs,
-                assumptions="Batch estimate from recorded usage and the current quality grade.",
-                value_amount=result.value,
-                low_amount=result.low,
-                high_amount=result.high,
-                formula=result.formula,
-                breakdown=result.breakdown,
-                sensitivity=[],
-                appraiser=actor,
-                computed_at=now,
-            )
+            {
+                "asset_id": asset_id,
+                "method": AppraisalMethod.INCOME.value,
+                "variant": ESTIMATE_VARIANT,
+                "status": AppraisalStatus.DRAFT.value,
+                "origin": AppraisalOrigin.BATCH.value,
+                "base_date": day,
+                "inputs": result.inputs,
+                "assumptions": ASSUMPTIONS,
+                "value_amount": result.value,
+                "low_amount": result.low,
+                "high_amount": result.high,
+                "currency": CURRENCY,
+                "formula": result.formula,
+                "breakdown": result.breakdown,
+                "sensitivity": [],
+                "appraiser_id": appraiser_id,
+                "computed_at": now,
+                "finalised_at": None,
+                "created_at": now,
+            }
         )
-    asset_ids = [draft.asset_id for draft in drafts]
+        events.append(
+            {
+                "event_type": journal.BATCH_REVALUED,
+                "occurred_at": now,
+                "actor_id": appraiser_id,
+                "actor_label": label,
+                "asset_id": asset_id,
+                # One batch draft per asset (a database constraint): the asset names it.
+                "subject_type": "asset",
+                "subject_id": str(asset_id),
+                "subject_label": f"asset #{asset_id}",
+                "reason": "",
+                "payload": {
+                    "method": AppraisalMethod.INCOME.value,
+                    "variant": ESTIMATE_VARIANT,
+                    "base_date": day.isoformat(),
+                    "value_amount": str(result.value),
+                    "low_amount": str(result.low),
+                    "high_amount": str(result.high),
+                },
+            }
+        )
     Appraisal.objects.filter(
-        asset_id__in=asset_ids, status=AppraisalStatus.DRAFT, origin=AppraisalOrigin.BATCH
+        asset_id__in=[row["asset_id"] for row in drafts],
+        status=AppraisalStatus.DRAFT,
+        origin=AppraisalOrigin.BATCH,
     ).delete()
-    Appraisal.objects.bulk_create(drafts, batch_size=2000)
-    label = actor_label(actor)
-    JournalEvent.objects.bulk_create(
-        [
-            JournalEvent(
-                event_type=journal.BATCH_REVALUED,
-                occurred_at=now,
-                actor=actor,
-                actor_label=label,
-                asset_id=draft.asset_id,
-                subject_type="appraisal",
-                subject_id=str(draft.pk or ""),
-                subject_label=f"asset #{draft.asset_id}",
-                payload=_payload(draft),
-            )
-            for draft in drafts
-        ],
-        batch_size=2000,
-    )
+    insert_rows(Appraisal, drafts)
+    insert_rows(JournalEvent, events)
     report.estimated += len(drafts)
-
-
-def _payload(draft: Appraisal) -> dict[str, Any]:
-    return {
-        "method": draft.method,
-        "variant": draft.variant,
-        "base_date": draft.base_date.isoformat(),
-        "value_amount": str(draft.value_amount),
-        "low_amount": str(draft.low_amount),
-        "high_amount": str(draft.high_amount),
-    }

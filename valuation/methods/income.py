@@ -41,10 +41,12 @@ from enum import StrEnum
 from valuation.methods import checks
 from valuation.methods.errors import CalculationInputError
 from valuation.methods.money import (
+    MAX_DECIMAL_PLACES,
     calculation_context,
     format_decimal,
     in_calculation_context,
     quantize_money,
+    round_half_up,
     to_decimal,
 )
 from valuation.methods.money import show_decimal as fmt
@@ -309,15 +311,30 @@ class UsageForecast:
     revenues: tuple[Decimal, ...]  # R_t = R_1 × (1 + g)^(t − 1), t = 1..n, unrounded
     formula: str
 
+    def period_revenues(self) -> tuple[Decimal, ...]:
+        """R_t held to MAX_DECIMAL_PLACES (12) places, the most a calculator input may carry.
+
+        R_1 scaled from an observation window (× 12 / 11, say) has a recurring expansion; the
+        income calculator refuses inputs beyond 12 places, so the forecast hands over R_t
+        rounded half-up there. The difference is below 10⁻¹² CNY per period: it cannot move a
+        result rounded to 0.01."""
+        quantum = Decimal(1).scaleb(-MAX_DECIMAL_PLACES)
+        return tuple(round_half_up(r, quantum) for r in self.revenues)
+
     def royalty_periods(self, share_rate: Decimal) -> tuple[RoyaltyPeriod, ...]:
         """The forecast as royalty periods with one share rate K (validated when valued)."""
-        return tuple(RoyaltyPeriod(revenue=r, share_rate=share_rate) for r in self.revenues)
+        return tuple(
+            RoyaltyPeriod(revenue=r, share_rate=share_rate) for r in self.period_revenues()
+        )
 
     def direct_periods(self, margin: Decimal = ONE) -> tuple[DirectPeriod, ...]:
         """The forecast as direct-income periods, income = R_t × margin."""
         margin = checks.fraction_closed(margin, "margin")
+        quantum = Decimal(1).scaleb(-MAX_DECIMAL_PLACES)
         with calculation_context():
-            return tuple(DirectPeriod(income=r * margin) for r in self.revenues)
+            return tuple(
+                DirectPeriod(income=round_half_up(r * margin, quantum)) for r in self.revenues
+            )
 
 
 @in_calculation_context

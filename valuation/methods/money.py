@@ -123,9 +123,12 @@ def to_decimal(value: object, field: str) -> Decimal:
         raise CalculationInputError(field, MESSAGE_TOO_LARGE)
     _sign, digits, exponent = number.as_tuple()
     assert isinstance(exponent, int)  # finite numbers have an integer exponent
-    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
-    if -(exponent + trailing_zeros) > MAX_DECIMAL_PLACES:
-        raise CalculationInputError(field, MESSAGE_TOO_MANY_PLACES)
+    # Only an exponent below -12 can mean too many places (trailing zeros may still excuse it);
+    # the common case skips the digit scan, which dominates batch valuation otherwise.
+    if exponent < -MAX_DECIMAL_PLACES:
+        trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+        if -(exponent + trailing_zeros) > MAX_DECIMAL_PLACES:
+            raise CalculationInputError(field, MESSAGE_TOO_MANY_PLACES)
     if exponent > 0:
         with calculation_context():
             number = number.quantize(Decimal(1))

@@ -1,15 +1,29 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from registry.bulk_demo import seed_bulk
 from registry.demo import DEMO_PASSWORD, seed
 
 
 class Command(BaseCommand):
-    help = "Load demo organisations, users and assets in every workflow status (idempotent)."
+    help = (
+        "Load demo organisations, users and assets in every workflow status (idempotent); "
+        "--assets N also tops up N synthetic registered assets for benchmarks."
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--assets", type=int, default=0, help="Synthetic registered assets to have (bulk)."
+        )
+
+    def handle(self, *args, assets: int = 0, **options):
+        if assets < 0:
+            raise CommandError("--assets must be 0 or more.")
         report = seed()
         self.stdout.write(
             f"Demo data: {report.organisations} organisation(s), {report.users} user(s), "
             f"{report.assets} asset(s) created (existing ones kept)."
         )
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}): " + ", ".join(report.logins))
+        if assets:
+            added = seed_bulk(assets)
+            self.stdout.write(f"Synthetic assets: {added} added (target {assets}).")

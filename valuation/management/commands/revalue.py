@@ -14,11 +14,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--base-date", help="Valuation base date, YYYY-MM-DD (default today).")
-        parser.add_argument(
-            "--workers", type=int, default=None, help="Worker processes (default: CPU count)."
-        )
 
-    def handle(self, *args, base_date=None, workers=None, **options):
+    def handle(self, *args, base_date=None, **options):
         day = None
         if base_date:
             try:
@@ -27,10 +24,8 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"--base-date must be a date in the form YYYY-MM-DD, not {base_date!r}."
                 ) from exc
-        if workers is not None and workers < 1:
-            raise CommandError("--workers must be 1 or more.")
         started = time.perf_counter()
-        report = appraisal_batch_revalue(actor=None, base_date=day, workers=workers)
+        report = appraisal_batch_revalue(actor=None, base_date=day)
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Estimated {report.estimated} asset(s) in {elapsed:.1f} s; skipped "
