@@ -75,9 +75,10 @@ class QualityAssessmentForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        weight = _("Weight")
         for indicator in INDICATORS:
             self.fields[f"weight__{indicator.key}"] = forms.DecimalField(
-                label=f"{indicator.label_zh} {indicator.label_en}: {_('weight')}",
+                label=f"{indicator.label_zh} {indicator.label_en}: {weight}",
                 required=False,
                 min_value=0,
                 max_value=1,
