@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_api_key",
     "django_filters",
+    "django_tasks_db",
     "registry",
     "valuation",
     "certificates",
@@ -104,6 +105,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {
@@ -115,7 +117,7 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
 
 # --- Registry rules (domain.md; the design choices are configurable here) ---------------------
 # Four-digit registry code printed in certificate numbers (1200: Tianjin).
@@ -127,6 +129,28 @@ REGISTRY_VALIDITY_YEARS = env.int("REGISTRY_VALIDITY_YEARS", default=3)
 # Largest sample / manifest file accepted for the evidence hash, in bytes.
 REGISTRY_SAMPLE_MAX_BYTES = env.int("REGISTRY_SAMPLE_MAX_BYTES", default=200 * 1024 * 1024)
 
+# Base of the public links printed on certificates (QR code, footer).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+REGISTRY_NAME = env.str("REGISTRY_NAME", default="天津数据资产登记评估中心")
+
+# Certificate signing (PAdES). Production: paths to the registry's key and certificate (PEM).
+# Without them, a local demo identity is created under var/signing (never for production use).
+CERTIFICATE_SIGNING_KEY = env.str("CERTIFICATE_SIGNING_KEY", default="")
+CERTIFICATE_SIGNING_CERT = env.str("CERTIFICATE_SIGNING_CERT", default="")
+CERTIFICATE_SIGNING_PASSPHRASE = env.str("CERTIFICATE_SIGNING_PASSPHRASE", default="")
+CERTIFICATE_DEMO_SIGNING_DIR = env.path(
+    "CERTIFICATE_DEMO_SIGNING_DIR", default=BASE_DIR / "var" / "signing"
+)
+CERTIFICATE_FONT_DIR = env.path("CERTIFICATE_FONT_DIR", default=BASE_DIR / "var" / "fonts")
+CERTIFICATE_UPLOAD_MAX_BYTES = env.int("CERTIFICATE_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+
+# Background tasks: the database backend (run `manage.py db_worker`); tests run them immediately.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+    }
+}
+
 REST_FRAMEWORK = {
     # API-key clients (banks' systems) first, so that a missing key answers 401, then sessions.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -136,6 +160,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "registry.api_errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "registry.api_errors.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -72,6 +72,8 @@ def exception_handler(exc, context):
         return Response({"code": exc.code, "message": exc.message}, status=http)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    if isinstance(exc, exceptions.ParseError):
+        return field_errors_response({"body": [str(exc.detail)]})
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -81,3 +83,13 @@ def exception_handler(exc, context):
     code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
     response.data = {"code": code, "message": str(detail)}
     return response
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, turning pathological nesting (RecursionError) into a 400 too."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise exceptions.ParseError("JSON nested too deeply.") from exc

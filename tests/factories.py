@@ -100,3 +100,37 @@ def table_counts() -> dict[str, int]:
         "objections": Objection.objects.count(),
         "organisations": Organisation.objects.count(),
     }
+
+
+# --- valuation ----------------------------------------------------------------------------------
+def registered_asset(*, registrar: User, actor: User | None = None, **overrides) -> DataAsset:
+    """A registered asset, taken through the real workflow services (publicity 2026-05-25, 10
+    working days, registered 2026-06-09), held by `actor`'s organisation (or a new enterprise)."""
+    from registry import services
+
+    actor = actor or UserFactory()
+    asset = services.asset_create(
+        actor=actor, holder=actor.organisation, data=complete_application(**overrides)
+    )
+    asset = services.asset_submit(asset=asset, actor=actor)
+    asset = services.asset_accept_for_review(asset=asset, actor=registrar)
+    asset = services.asset_start_publicity(asset=asset, actor=registrar, on=dt.date(2026, 5, 25))
+    return services.asset_register(asset=asset, actor=registrar, on=dt.date(2026, 6, 9))
+
+
+def quality_body(count: str, evaluated: str = "100", key: str = "element_completeness") -> dict:
+    """A GB/T 36344 body with one measured sub-indicator: score = 100 × count / evaluated."""
+    return {"measurements": {key: {"count": count, "evaluated": evaluated}}}
+
+
+def valuation_counts() -> dict[str, int]:
+    """Row counts of the valuation tables and the journal, to assert that nothing was written."""
+    from registry.models import JournalEvent
+    from valuation.models import Appraisal, QualityAssessment, UsageRecord
+
+    return {
+        "quality": QualityAssessment.objects.count(),
+        "usage": UsageRecord.objects.count(),
+        "appraisals": Appraisal.objects.count(),
+        "journal": JournalEvent.objects.count(),
+    }

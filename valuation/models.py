@@ -13,10 +13,13 @@ Invariants:
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 CURRENCY = "CNY"
+NON_NEGATIVE = MinValueValidator(0)
 
 
 class ImmutableRow(models.Model):
@@ -83,11 +86,13 @@ class UsageRecord(ImmutableRow):
     )
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
-    api_calls = models.BigIntegerField(_("API calls"), default=0)
-    downloads = models.BigIntegerField(_("downloads"), default=0)
-    licensees = models.IntegerField(_("licensees"), default=0)
-    subscriptions = models.IntegerField(_("subscriptions"), default=0)
-    revenue_amount = models.DecimalField(_("revenue"), max_digits=20, decimal_places=2, default=0)
+    api_calls = models.BigIntegerField(_("API calls"), default=0, validators=[NON_NEGATIVE])
+    downloads = models.BigIntegerField(_("downloads"), default=0, validators=[NON_NEGATIVE])
+    licensees = models.IntegerField(_("licensees"), default=0, validators=[NON_NEGATIVE])
+    subscriptions = models.IntegerField(_("subscriptions"), default=0, validators=[NON_NEGATIVE])
+    revenue_amount = models.DecimalField(
+        _("revenue"), max_digits=20, decimal_places=2, default=0, validators=[NON_NEGATIVE]
+    )
     currency = models.CharField(_("currency"), max_length=3, default=CURRENCY)
     note = models.TextField(_("note"), blank=True)
     recorded_by = models.ForeignKey(
@@ -128,6 +133,10 @@ class UsageRecord(ImmutableRow):
 
     def __str__(self) -> str:
         return f"{self.asset_id} {self.period_start}..{self.period_end}"
+
+    def clean(self) -> None:
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": _("The period cannot end before it starts.")})
 
 
 class AppraisalMethod(models.TextChoices):
@@ -177,7 +186,7 @@ class Appraisal(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default=CURRENCY)
     formula = models.TextField(_("formula"))
     breakdown = models.JSONField(_("breakdown"))
-    sensitivity = models.JSONField(_("sensitivity"), default=list)
+    sensitivity = models.JSONField(_("sensitivity"), default=list, blank=True)
     appraiser = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("appraiser"),

@@ -130,7 +130,14 @@ def usage_record(
         note=note.strip(),
         recorded_by=actor,
     )
-    record.full_clean()
+    # Field rules first (names the field), then the period's uniqueness (names the period).
+    record.full_clean(validate_unique=False, validate_constraints=False)
+    if UsageRecord.objects.filter(
+        asset=asset, period_start=period_start, period_end=period_end
+    ).exists():
+        raise ValidationError(
+            {"period_start": _("Usage for this period is already recorded; record a new period.")}
+        )
     record.save()
     journal.record_usage_recorded(usage=record, actor=actor)
     return record

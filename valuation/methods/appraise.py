@@ -30,7 +30,13 @@ from typing import Any
 from valuation.methods import checks, reconcile
 from valuation.methods.errors import CalculationInputError
 from valuation.methods.money import format_decimal, quantize_money, to_decimal
-from valuation.methods.payload import CURRENCY, parse_preview, preview_response, to_jsonable
+from valuation.methods.payload import (
+    CURRENCY,
+    METHODS,
+    parse_preview,
+    preview_response,
+    to_jsonable,
+)
 from valuation.methods.reconcile import (
     DELTA_SHIFT,
     DISCOUNT_RATE_SHIFT,
@@ -97,8 +103,13 @@ def _shifts_for(method: str, variant: str | None, inp: Any) -> list[tuple[str, S
 
 def appraise(body: object) -> Appraised:
     """Value, range and breakdown of one method body, or a reconciliation of several."""
-    if isinstance(body, Mapping) and body.get("method") == RECONCILED:
-        return _reconciled(body)
+    if isinstance(body, Mapping):
+        if body.get("method") == RECONCILED:
+            return _reconciled(body)
+        if body.get("method") not in METHODS:
+            raise CalculationInputError(
+                "method", f"must be one of {', '.join((*METHODS, RECONCILED))}"
+            )
     request = parse_preview(body)
     result = request.calculate(request.input)
     response = preview_response(request.method, result)
@@ -147,8 +158,11 @@ def _reconciled(body: Mapping[str, Any]) -> Appraised:
             Decimal(0),
             Decimal(1),
         )
+        body = component.get("body")
+        if not isinstance(body, Mapping):
+            raise CalculationInputError(f"{path}.body", "must be an object")
         try:
-            appraised = appraise(component.get("body"))
+            appraised = appraise(body)
         except CalculationInputError as exc:
             raise CalculationInputError(f"{path}.body.{exc.field}", exc.message) from exc
         if appraised.method == RECONCILED:
@@ -162,8 +176,13 @@ def _reconciled(body: Mapping[str, Any]) -> Appraised:
     result = reconcile.reconcile(
         reconcile.ReconcileInput(
             values=tuple(
-                reconcile.MethodValue(method=part.method, value=part.value, weight=weight)
-                for weight, part in parts
+                # Labelled by position: two components may use the same method.
+                reconcile.MethodValue(
+                    method=f"{index + 1}:{part.method}/{part.variant or '-'}",
+                    value=part.value,
+                    weight=weight,
+                )
+                for index, (weight, part) in enumerate(parts)
             )
         )
     )
