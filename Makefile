@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEMO_ENV := DEBUG=true
 
-.PHONY: install run test lint fmt migrate seed tick messages clean
+.PHONY: install system-deps run test lint fmt migrate seed tick bench messages clean
 
 $(BIN)/python:
 	@py=$$(scripts/find-python.sh) || exit 1; \
@@ -18,19 +18,26 @@ $(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-install: $(VENV)/.installed
+install: system-deps $(VENV)/.installed
+
+# Fonts, Pango (PDF rendering) and the PDF/QR tools the tests use: apt-get when missing.
+system-deps:
+	@scripts/system-deps.sh
 
 migrate: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	$(DEMO_ENV) PUBLIC_BASE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py seed_demo
 
+# Serves the app and runs the background worker (certificate rendering) beside it.
 run: seed
 	@echo ""
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
 	@echo "Demo logins (password demo-pass-2026): registrar, enterprise, bank"
-	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@$(DEMO_ENV) $(BIN)/python manage.py db_worker --interval 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(DEMO_ENV) PUBLIC_BASE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 tick: install
 	$(DEMO_ENV) $(BIN)/python manage.py registry_tick
@@ -59,6 +66,7 @@ messages: install
 
 # Benchmarks (outside CI): figures printed, goals stated beside them.
 bench: install
+	$(BIN)/python -m bench.certificates
 	$(BIN)/python -m bench.valuation
 
 clean:

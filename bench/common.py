@@ -46,6 +46,7 @@ def setup_django() -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "LOG_LEVEL": "WARNING",
+        "CERTIFICATE_ALLOW_DEMO_SIGNING": "true",
     }
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))

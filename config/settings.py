@@ -138,6 +138,8 @@ REGISTRY_NAME = env.str("REGISTRY_NAME", default="天津数据资产登记评估
 CERTIFICATE_SIGNING_KEY = env.str("CERTIFICATE_SIGNING_KEY", default="")
 CERTIFICATE_SIGNING_CERT = env.str("CERTIFICATE_SIGNING_CERT", default="")
 CERTIFICATE_SIGNING_PASSPHRASE = env.str("CERTIFICATE_SIGNING_PASSPHRASE", default="")
+# A demo identity is never used in production unless explicitly allowed.
+CERTIFICATE_ALLOW_DEMO_SIGNING = env.bool("CERTIFICATE_ALLOW_DEMO_SIGNING", default=DEBUG)
 CERTIFICATE_DEMO_SIGNING_DIR = env.path(
     "CERTIFICATE_DEMO_SIGNING_DIR", default=BASE_DIR / "var" / "signing"
 )
@@ -174,6 +176,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Libraries that narrate every step at INFO: keep their warnings only.
+    "loggers": {
+        name: {"level": "WARNING"}
+        for name in ("weasyprint", "fontTools", "django.tasks", "django_tasks_db", "pyhanko")
+    },
 }
 
 if not DEBUG:

@@ -19,3 +19,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+CERTIFICATE_DEMO_SIGNING_DIR = BASE_DIR / "var" / "test-signing"
+PUBLIC_BASE_URL = "https://registry.example.cn"
+CERTIFICATE_ALLOW_DEMO_SIGNING = True
+CERTIFICATE_FONT_DIR = BASE_DIR / "var" / "fonts"

@@ -11,6 +11,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("valuation.urls")),
+    path("api/v1/", include("certificates.api_urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("certificates.urls")),
 ]
 
 if settings.DEBUG:

@@ -31,8 +31,11 @@ from registry.models import (
     JournalEvent,
     Objection,
     Organisation,
+    Pledge,
+    PledgeStatus,
     User,
 )
+from registry.pledge_services import pledge_annul
 from registry.services import EDITABLE_FIELDS
 from registry.workflow import ACTION_LABELS, Action, actions_from
 
@@ -100,6 +103,23 @@ class JournalInline(ReadOnlyInline):
 class VersionInline(ReadOnlyInline):
     model = AssetVersion
     fields = readonly_fields = ("number", "reason", "holder", "valid_from", "valid_until", "note")
+
+
+class PledgeInline(ReadOnlyInline):
+    model = Pledge
+    fields = readonly_fields = (
+        "number",
+        "status",
+        "pledgee",
+        "secured_amount",
+        "debt_start",
+        "debt_end",
+        "registration_end",
+        "registered_at",
+    )
+    ordering = ("priority",)
+    show_change_link = True
+    verbose_name_plural = _("pledges (in priority order)")
 
 
 class ObjectionInline(ReadOnlyInline):
@@ -194,7 +214,7 @@ class DataAssetAdmin(RegistrarOnly, admin.ModelAdmin):
     date_hierarchy = "created_at"
     autocomplete_fields = ("holder", "agent")
     filter_horizontal = ("joint_holders",)
-    inlines = (ObjectionInline, VersionInline, JournalInline)
+    inlines = (ObjectionInline, PledgeInline, VersionInline, JournalInline)
     actions = [
         f"action_{action.value}"
         for action in (
@@ -430,10 +450,19 @@ class DataAssetAdmin(RegistrarOnly, admin.ModelAdmin):
                 services.asset_renew(asset=asset, actor=actor, reason=reason)
             case Action.TRANSFER:
                 services.asset_transfer(
-                    asset=asset, actor=actor, new_holder=data["new_holder"], reason=reason
+                    asset=asset,
+                    actor=actor,
+                    new_holder=data["new_holder"],
+                    reason=reason,
+                    pledgee_consent=data["pledgee_consent"],
                 )
             case Action.CANCEL:
-                services.asset_cancel(asset=asset, actor=actor, reason=reason)
+                services.asset_cancel(
+                    asset=asset,
+                    actor=actor,
+                    reason=reason,
+                    pledgee_consent=data["pledgee_consent"],
+                )
             case Action.REVOKE:
                 services.asset_revoke(asset=asset, actor=actor, reason=reason)
             case _:
@@ -528,6 +557,73 @@ class ObjectionAdmin(RegistrarOnly, admin.ModelAdmin):
     @admin.action(description=_("Uphold (application rejected)"), permissions=["change"])
     def uphold(self, request, queryset):
         return self._resolve(request, queryset, upheld=True)
+
+
+# --- pledges --------------------------------------------------------------------------------
+@admin.register(Pledge)
+class PledgeAdmin(RegistrarOnly, admin.ModelAdmin):
+    """Pledge filings are registered by the pledgee banks (API); registrars oversee them here
+    and annul erroneous ones."""
+
+    list_display = (
+        "number",
+        "asset",
+        "pledgor",
+        "pledgee",
+        "secured_amount",
+        "debt_end",
+        "registration_end",
+        "status",
+        "registered_at",
+    )
+    list_filter = ("status", ("pledgee", admin.RelatedOnlyFieldListFilter), "registered_at")
+    search_fields = (
+        "number",
+        "asset__name",
+        "asset__registration_number",
+        "pledgor__uscc",
+        "pledgor__name",
+        "pledgee__uscc",
+        "pledgee__name",
+    )
+    list_select_related = ("asset", "pledgor", "pledgee")
+    date_hierarchy = "registered_at"
+    actions = ["annul"]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Pledge._meta.fields]
+
+    @admin.action(description=_("Annul (erroneous filing)"), permissions=["view"])
+    def annul(self, request, queryset):
+        form = ObjectionResolutionForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            for pledge in queryset.filter(status=PledgeStatus.ACTIVE):
+                try:
+                    with transaction.atomic():
+                        pledge_annul(
+                            pledge=pledge, actor=request.user, reason=form.cleaned_data["note"]
+                        )
+                except (RegistryError, ValidationError) as exc:
+                    messages.error(request, f"{pledge}: {_error_text(exc)}")
+                else:
+                    messages.success(request, _("Annulled: %(p)s") % {"p": pledge})
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Annul pledge registrations"),
+            "objections": queryset,
+            "form": form,
+            "step": "annul",
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/registry/objection/resolve.html", context)
 
 
 # --- calendar, journal, users ----------------------------------------------------------------

@@ -25,6 +25,7 @@ PORT_DATA = ("天津港数据服务有限公司", "91120116MA0600001", Organisat
 CITY_OPS = ("天津智慧城市运营有限公司", "91120101MA0600002", OrganisationKind.ENTERPRISE)
 WEATHER = ("渤海气象数据科技有限公司", "91120104MA0600003", OrganisationKind.ENTERPRISE)
 BANK = ("津门商业银行股份有限公司", "91120000MA0600004", OrganisationKind.BANK)
+SECOND_BANK = ("渤海湾农村商业银行股份有限公司", "91120000MA0600005", OrganisationKind.BANK)
 
 
 @dataclass
@@ -33,6 +34,7 @@ class SeedReport:
     users: int = 0
     assets: int = 0
     logins: list[str] = field(default_factory=list)
+    bank_api_key: str = ""
 
 
 def _organisation(name: str, uscc_body: str, kind: str, report: SeedReport) -> Organisation:
@@ -103,6 +105,7 @@ def seed(today: dt.date | None = None) -> SeedReport:
         city = _organisation(*CITY_OPS, report)
         weather = _organisation(*WEATHER, report)
         bank = _organisation(*BANK, report)
+        second_bank = _organisation(*SECOND_BANK, report)
         registrar = _user("registrar", registry_org, Role.REGISTRAR, report, is_staff=True)
         _user("enterprise", port, Role.ENTERPRISE, report)
         _user("bank", bank, Role.BANK, report)
@@ -142,7 +145,50 @@ def seed(today: dt.date | None = None) -> SeedReport:
         with transaction.atomic():
             _make_asset(holder, name, target, overrides, registrar, today, month_ago)
         report.assets += 1
+    _pledge_demo_assets(port, bank, second_bank, registrar, today)
+    _render_pending_certificates()
+    report.bank_api_key = _bank_api_key(bank)
     return report
+
+
+def _pledge_demo_assets(port, bank, second_bank, registrar, today: dt.date) -> None:
+    """Two pledges on the first demo asset (ranked 1 and 2), one on the second."""
+    from registry.models import Pledge
+    from registry.pledge_services import pledge_register
+
+    plan = [
+        ("港口集装箱物流轨迹数据集", bank, "5000000.00", 365),
+        ("港口集装箱物流轨迹数据集", second_bank, "2000000.00", 540),
+        ("港口船舶靠泊作业数据集", bank, "1200000.00", 730),
+    ]
+    for name, pledgee, amount, days in plan:
+        asset = DataAsset.objects.get(holder=port, name=name)
+        if Pledge.objects.filter(asset=asset, pledgee=pledgee).exists():
+            continue
+        pledge_register(
+            asset=asset,
+            pledgee=pledgee,
+            actor=registrar,
+            secured_amount=amount,
+            debt_start=today,
+            debt_end=today + dt.timedelta(days=days),
+        )
+
+
+def _bank_api_key(bank: Organisation) -> str:
+    """A new key for the demo bank on every run: keys are stored hashed, so an old one cannot be
+    shown again."""
+    _api_key, key = services.api_key_issue(organisation=bank, actor=None, name="demo")
+    return key
+
+
+def _render_pending_certificates() -> None:
+    """The demo's certificates are ready at once, with or without a task worker running."""
+    from certificates.models import Certificate
+    from certificates.services import certificate_render
+
+    for pk in Certificate.objects.filter(rendered_at__isnull=True).values_list("pk", flat=True):
+        certificate_render(certificate_id=pk)
 
 
 def _make_asset(holder, name, target, overrides, registrar, today, month_ago):

@@ -42,7 +42,14 @@ class ReturnForCorrectionForm(ReasonForm):
         return items
 
 
-class TransferForm(RequiredReasonForm):
+class PledgeeConsentForm(RequiredReasonForm):
+    pledgee_consent = forms.BooleanField(
+        label=_("The pledgees' written consent has been received (required for a pledged asset)"),
+        required=False,
+    )
+
+
+class TransferForm(PledgeeConsentForm):
     new_holder = forms.ModelChoiceField(
         label=_("New holder"),
         queryset=Organisation.objects.exclude(kind=OrganisationKind.REGISTRY),
@@ -81,6 +88,6 @@ TRANSITION_FORMS: dict[Action, type[forms.Form]] = {
     Action.REJECT: RequiredReasonForm,
     Action.RENEW: ReasonForm,
     Action.TRANSFER: TransferForm,
-    Action.CANCEL: RequiredReasonForm,
+    Action.CANCEL: PledgeeConsentForm,
     Action.REVOKE: RequiredReasonForm,
 }

@@ -11,9 +11,11 @@ from registry.models.sequences import SequenceCounter
 
 REGISTRATION_NUMBER = "registration_number"
 APPLICATION_NUMBER = "application_number"
+CERTIFICATE_NUMBER = "certificate_number"
+PLEDGE_NUMBER = "pledge_number"
 
-# Every sequence the project uses; the migration creates them on PostgreSQL.
-SEQUENCES = (REGISTRATION_NUMBER, APPLICATION_NUMBER)
+# Every sequence the project uses; migrations create them on PostgreSQL (0002, 0004).
+SEQUENCES = (REGISTRATION_NUMBER, APPLICATION_NUMBER, CERTIFICATE_NUMBER, PLEDGE_NUMBER)
 
 
 def pg_sequence_name(name: str) -> str:

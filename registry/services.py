@@ -21,6 +21,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from certificates import services as certificate_services
 from registry import clock, journal, sequences
 from registry.choices import (
     DATA_SOURCE_CODES,
@@ -46,10 +47,13 @@ from registry.models import (
     Objection,
     Organisation,
     OrganisationAPIKey,
+    Pledge,
+    PledgeStatus,
     User,
 )
 from registry.models.assets import CONTENT_FIELDS
 from registry.periods import validity_end
+from registry.pledge_services import active_pledges_block, pledge_expire
 from registry.workdays import add_working_days
 from registry.workflow import ACTION_LABELS, Action, target_of
 from registry.workflow import allows as workflow_allows
@@ -633,6 +637,9 @@ def asset_register(
         details={"registration_number": number, "valid_from": day, "valid_until": valid_until},
     )
     _add_version(asset, actor=actor, reason=VersionReason.REGISTRATION, note=reason)
+    certificate_services.certificate_issue_registration(
+        asset=asset, actor=actor, reason="registration"
+    )
     return asset
 
 
@@ -720,6 +727,9 @@ def asset_amend(
         },
     )
     _add_version(asset, actor=actor, reason=VersionReason.AMENDMENT, note=reason)
+    certificate_services.certificate_issue_registration(
+        asset=asset, actor=actor, reason="amendment"
+    )
     return asset
 
 
@@ -759,18 +769,26 @@ def asset_renew(
         details={"old_valid_until": old_until, "new_valid_until": new_until},
     )
     _add_version(asset, actor=actor, reason=VersionReason.RENEWAL, note=reason)
+    certificate_services.certificate_issue_registration(asset=asset, actor=actor, reason="renewal")
     return asset
 
 
 @transaction.atomic
 def asset_transfer(
-    *, asset: DataAsset, actor: User | None, new_holder: Organisation, reason: str
+    *,
+    asset: DataAsset,
+    actor: User | None,
+    new_holder: Organisation,
+    reason: str,
+    pledgee_consent: bool = False,
 ) -> DataAsset:
-    """Record a change of holder; the registration number stays with the asset."""
+    """Record a change of holder; the registration number stays with the asset. A pledged asset
+    needs the pledgees' consent."""
     _require_registrar(actor)
     reason = _require_reason(reason)
     asset = _lock(asset)
     _check_transition(asset, Action.TRANSFER)
+    active_pledges_block(asset, consent=pledgee_consent, step=str(ACTION_LABELS[Action.TRANSFER]))
     if new_holder.pk == asset.holder_id:
         raise ValidationError({"new_holder": _("The asset already belongs to this holder.")})
     if new_holder.kind == OrganisationKind.REGISTRY:
@@ -794,19 +812,23 @@ def asset_transfer(
         details={"old_holder": old_holder.uscc, "new_holder": new_holder.uscc},
     )
     _add_version(asset, actor=actor, reason=VersionReason.TRANSFER, note=reason)
+    certificate_services.certificate_issue_registration(asset=asset, actor=actor, reason="transfer")
     return asset
 
 
 @transaction.atomic
-def asset_cancel(*, asset: DataAsset, actor: User | None, reason: str) -> DataAsset:
-    """Cancellation (注销) at the holder's request."""
+def asset_cancel(
+    *, asset: DataAsset, actor: User | None, reason: str, pledgee_consent: bool = False
+) -> DataAsset:
+    """Cancellation (注销) at the holder's request; a pledged asset needs the pledgees' consent."""
     reason = _require_reason(reason)
     asset = _lock(asset)
     _require_holder_or_registrar(actor, asset.holder_id)
     _check_transition(asset, Action.CANCEL)
-    return _move(
-        asset, Action.CANCEL, actor=actor, event_type=journal.ASSET_CANCELLED, reason=reason
-    )
+    active_pledges_block(asset, consent=pledgee_consent, step=str(ACTION_LABELS[Action.CANCEL]))
+    _move(asset, Action.CANCEL, actor=actor, event_type=journal.ASSET_CANCELLED, reason=reason)
+    certificate_services.certificate_revoke_registration(asset=asset, actor=actor, reason=reason)
+    return asset
 
 
 @transaction.atomic
@@ -816,7 +838,9 @@ def asset_revoke(*, asset: DataAsset, actor: User | None, reason: str) -> DataAs
     reason = _require_reason(reason)
     asset = _lock(asset)
     _check_transition(asset, Action.REVOKE)
-    return _move(asset, Action.REVOKE, actor=actor, event_type=journal.ASSET_REVOKED, reason=reason)
+    _move(asset, Action.REVOKE, actor=actor, event_type=journal.ASSET_REVOKED, reason=reason)
+    certificate_services.certificate_revoke_registration(asset=asset, actor=actor, reason=reason)
+    return asset
 
 
 @transaction.atomic
@@ -851,7 +875,8 @@ def renewal_window_opens(asset: DataAsset) -> dt.date | None:
 class TickReport:
     registered: list[str] = dataclasses.field(default_factory=list)
     expired: list[str] = dataclasses.field(default_factory=list)
-    failed: dict[int, str] = dataclasses.field(default_factory=dict)
+    pledges_expired: list[str] = dataclasses.field(default_factory=list)
+    failed: dict[int | str, str] = dataclasses.field(default_factory=dict)
 
 
 def registry_tick(*, today: dt.date | None = None) -> TickReport:
@@ -886,4 +911,16 @@ def registry_tick(*, today: dt.date | None = None) -> TickReport:
             report.failed[pk] = str(getattr(exc, "message", exc))
         else:
             report.expired.append(asset.registration_number)
+    lapsed_pledges = (
+        Pledge.objects.filter(status=PledgeStatus.ACTIVE, registration_end__lt=day)
+        .order_by("registration_end", "pk")
+        .values_list("number", flat=True)
+    )
+    for number in lapsed_pledges:
+        try:
+            pledge_expire(pledge=number, on=day)
+        except (RegistryError, ValidationError) as exc:
+            report.failed[number] = str(getattr(exc, "message", exc))
+        else:
+            report.pledges_expired.append(number)
     return report

@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from certificates.models import Certificate
 from registry.admin import DataAssetAdmin, ReadOnlyInline, RegistrarOnly, _error_text
 from registry.exceptions import RegistryError
 from registry.models import DataAsset
@@ -218,6 +219,13 @@ class AppraisalInline(ReadOnlyInline):
     show_change_link = True
 
 
+class CertificateInline(ReadOnlyInline):
+    model = Certificate
+    fields = readonly_fields = ("number", "status", "issued_at", "rendered_at", "signed")
+    ordering = ("-issued_at", "-id")
+    show_change_link = True
+
+
 admin.site.unregister(DataAsset)
 
 
@@ -225,7 +233,7 @@ admin.site.unregister(DataAsset)
 class DataAssetValuationAdmin(DataAssetAdmin):
     """The registry's asset admin, with grading and appraisal history and a value chart."""
 
-    inlines = (*DataAssetAdmin.inlines, QualityInline, AppraisalInline)
+    inlines = (*DataAssetAdmin.inlines, QualityInline, AppraisalInline, CertificateInline)
     change_form_template = "admin/valuation/dataasset_change_form.html"
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -4,6 +4,7 @@ from registry.models.calendar import CalendarOverride
 from registry.models.journal import JournalEvent
 from registry.models.objections import Objection
 from registry.models.organisations import Organisation, User
+from registry.models.pledges import Pledge, PledgeStatus
 from registry.models.sequences import SequenceCounter
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "Objection",
     "Organisation",
     "OrganisationAPIKey",
+    "Pledge",
+    "PledgeStatus",
     "SequenceCounter",
     "User",
 ]

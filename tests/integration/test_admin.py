@@ -65,8 +65,7 @@ def test_registrar_logs_in_finds_asset_and_registers_it_by_admin_action(
     asset = DataAsset.objects.get(pk=publicity_over.pk)
     assert asset.status == AssetStatus.REGISTERED
     parse_registration_number(asset.registration_number)
-    event = JournalEvent.objects.filter(asset=asset).last()
-    assert event.event_type == "asset.registered"
+    event = JournalEvent.objects.filter(asset=asset, event_type="asset.registered").get()
     assert event.actor == registrar
     assert event.reason == "公示期满无异议"
 
@@ -138,10 +137,12 @@ def test_registered_record_is_read_only_and_amend_writes_a_new_version(client, r
     }
     assert inlines == {
         "objection": 0,
+        "pledge": 0,
         "assetversion": 1,
-        "journalevent": 5,
+        "journalevent": 6,
         "qualityassessment": 0,
         "appraisal": 0,
+        "certificate": 1,
     }
     assert "asset.publicity_started" in response.text
     assert response.context["adminform"].form.fields == {}

@@ -9,7 +9,14 @@ from django.core.management import CommandError, call_command
 
 from registry import services
 from registry.choices import AssetStatus
-from registry.models import DataAsset, JournalEvent, Organisation, User
+from registry.models import (
+    DataAsset,
+    JournalEvent,
+    Organisation,
+    OrganisationAPIKey,
+    Pledge,
+    User,
+)
 from tests.factories import complete_application
 
 pytestmark = pytest.mark.django_db
@@ -26,25 +33,53 @@ def test_seed_demo_covers_every_status_and_is_idempotent():
     for username in ("registrar", "enterprise", "bank"):
         assert authenticate(username=username, password="demo-pass-2026") is not None
     assert "Demo logins (password demo-pass-2026): registrar, enterprise, bank" in out.getvalue()
+    first_key = _printed_key(out.getvalue())
     counts = (
         DataAsset.objects.count(),
         Organisation.objects.count(),
         User.objects.count(),
-        JournalEvent.objects.count(),
+        Pledge.objects.count(),
     )
+    journal_before = JournalEvent.objects.count()
 
     # when: run again
     out = StringIO()
     call_command("seed_demo", stdout=out)
 
-    # then: nothing new
+    # then: nothing new but a fresh API key for the demo bank (keys are stored hashed only)
     assert "0 organisation(s), 0 user(s), 0 asset(s) created" in out.getvalue()
     assert (
         DataAsset.objects.count(),
         Organisation.objects.count(),
         User.objects.count(),
-        JournalEvent.objects.count(),
+        Pledge.objects.count(),
     ) == counts
+    assert list(
+        JournalEvent.objects.order_by("id")[journal_before:].values_list("event_type", flat=True)
+    ) == ["api_key.issued"]
+    second_key = _printed_key(out.getvalue())
+    assert second_key != first_key
+    bank = Organisation.objects.get(kind="bank", name="津门商业银行股份有限公司")
+    assert OrganisationAPIKey.objects.get_from_key(second_key).organisation == bank
+
+
+def _printed_key(output: str) -> str:
+    lines = [line for line in output.splitlines() if line.startswith("Demo bank API key: ")]
+    assert len(lines) == 1
+    return lines[0].removeprefix("Demo bank API key: ")
+
+
+def test_seed_demo_pledges_one_asset_twice_in_priority_order():
+    # when
+    call_command("seed_demo", stdout=StringIO())
+
+    # then: the container dataset carries two active pledges ranked by filing order
+    asset = DataAsset.objects.get(name="港口集装箱物流轨迹数据集")
+    pledges = list(asset.pledges.order_by("priority"))
+    assert [(p.pledgee.name, str(p.secured_amount), p.status) for p in pledges] == [
+        ("津门商业银行股份有限公司", "5000000.00", "active"),
+        ("渤海湾农村商业银行股份有限公司", "2000000.00", "active"),
+    ]
 
 
 def test_registry_tick_registers_after_publicity_and_expires(in_publicity, registrar):
@@ -78,7 +113,7 @@ def test_registry_tick_registers_after_publicity_and_expires(in_publicity, regis
     in_publicity.refresh_from_db()
     assert in_publicity.status == AssetStatus.REGISTERED
     assert f"Registered: 1 {in_publicity.registration_number}" in out.getvalue()
-    event = JournalEvent.objects.filter(asset=in_publicity).last()
+    event = JournalEvent.objects.filter(asset=in_publicity, event_type="asset.registered").get()
     assert (event.event_type, event.actor, event.actor_label) == (
         "asset.registered",
         None,

@@ -4,6 +4,7 @@ way to rewrite history (append-only in the ORM, and in the database on PostgreSQ
 import pytest
 from django.db import DatabaseError, connection, models, transaction
 
+from certificates.services import CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, CERTIFICATE_SUPERSEDED
 from registry import journal, services
 from registry.exceptions import NotPermitted
 from registry.models import JournalEvent
@@ -59,8 +60,12 @@ def test_full_scenario_journal(holder, enterprise_user, other_enterprise_user, r
         (journal.OBJECTION_DISMISSED, None, None, REGISTRAR),
         (journal.ASSET_OBJECTIONS_CLEARED, "objected", "publicity", REGISTRAR),
         (journal.ASSET_REGISTERED, "publicity", "registered", REGISTRAR),
+        (CERTIFICATE_ISSUED, None, None, REGISTRAR),
         (journal.ASSET_AMENDED, "registered", "registered", REGISTRAR),
+        (CERTIFICATE_SUPERSEDED, None, None, REGISTRAR),
+        (CERTIFICATE_ISSUED, None, None, REGISTRAR),
         (journal.ASSET_CANCELLED, "registered", "cancelled", ENTERPRISE),
+        (CERTIFICATE_REVOKED, None, None, ENTERPRISE),
     ]
     assert [e.event_type for e in events] == [
         "asset.created",
@@ -74,8 +79,12 @@ def test_full_scenario_journal(holder, enterprise_user, other_enterprise_user, r
         "objection.dismissed",
         "asset.objections_cleared",
         "asset.registered",
+        "certificate.issued",
         "asset.amended",
+        "certificate.superseded",
+        "certificate.issued",
         "asset.cancelled",
+        "certificate.revoked",
     ]
     assert other == f"ent2 @ {other_enterprise_user.organisation.name}"
     # and the details of the steps that carry them
@@ -111,7 +120,7 @@ def test_full_scenario_journal(holder, enterprise_user, other_enterprise_user, r
         "changes": {"update_frequency": {"old": "daily", "new": "weekly"}},
     }
     assert by_type[journal.ASSET_CANCELLED][0].reason == "业务终止"
-    assert {e.subject_type for e in events} == {"asset", "objection"}
+    assert {e.subject_type for e in events} == {"asset", "objection", "certificate"}
     assert all(e.actor_id is not None for e in events)
 
 

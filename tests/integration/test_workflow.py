@@ -668,7 +668,7 @@ def test_amend_writes_a_new_version_and_keeps_the_old_one(registered, registrar)
     assert v2.content["record_count"] == 1_300_000
     assert v2.note == "更正数据规模"
     assert v2.valid_until == VALID_UNTIL
-    event = JournalEvent.objects.filter(asset=registered).last()
+    event = JournalEvent.objects.filter(asset=registered, event_type=journal.ASSET_AMENDED).get()
     assert event.payload["changes"] == {
         "description": {
             "old": "天津港集装箱进出港及堆场作业轨迹，经清洗、脱敏后形成的结构化数据集。",
@@ -848,7 +848,9 @@ def test_transfer_changes_the_holder_and_keeps_the_number(
         (1, holder.pk, VersionReason.REGISTRATION),
         (2, new_holder.pk, VersionReason.TRANSFER),
     ]
-    event = JournalEvent.objects.filter(asset=registered).last()
+    event = JournalEvent.objects.filter(
+        asset=registered, event_type=journal.ASSET_TRANSFERRED
+    ).get()
     assert event.payload["old_holder"] == holder.uscc
     assert event.payload["new_holder"] == new_holder.uscc
 

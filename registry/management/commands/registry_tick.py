@@ -29,5 +29,8 @@ class Command(BaseCommand):
         report = registry_tick(today=today)
         self.stdout.write(f"Registered: {len(report.registered)} {' '.join(report.registered)}")
         self.stdout.write(f"Expired: {len(report.expired)} {' '.join(report.expired)}")
+        self.stdout.write(
+            f"Pledges expired: {len(report.pledges_expired)} {' '.join(report.pledges_expired)}"
+        )
         for pk, message in report.failed.items():
             self.stderr.write(f"Asset {pk} not moved: {message}")

@@ -24,6 +24,7 @@ class Command(BaseCommand):
             f"{report.assets} asset(s) created (existing ones kept)."
         )
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}): " + ", ".join(report.logins))
+        self.stdout.write(f"Demo bank API key: {report.bank_api_key}")
         if assets:
             added = seed_bulk(assets)
             self.stdout.write(f"Synthetic assets: {added} added (target {assets}).")
