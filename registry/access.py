@@ -24,7 +24,8 @@ def can_view_private(user: Any, asset: DataAsset) -> bool:
 def is_active_pledgee(user: Any, asset: DataAsset) -> bool:
     organisation_id = getattr(user, "organisation_id", None)
     return (
-        organisation_id is not None
+        getattr(user, "is_active", False)
+        and organisation_id is not None
         and Pledge.objects.filter(
             asset=asset, pledgee_id=organisation_id, status=PledgeStatus.ACTIVE
         ).exists()

@@ -36,3 +36,18 @@ def _values(row: dict, names: list[str], json_fields: set[str]) -> Iterable:
     for name in names:
         value = row[name]
         yield json.dumps(value, ensure_ascii=False) if name in json_fields else value
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int] | None:
+    """Primary keys for `count` rows to be COPY-ed (PostgreSQL: from the table's own sequence,
+    so later ORM inserts never collide). None elsewhere: `bulk_create` assigns them."""
+    if connection.vendor != "postgresql" or count < 1:
+        return None
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]

@@ -114,6 +114,8 @@ def pledge_register(
     amount = _amount(secured_amount)
     registration_end = registration_end or debt_end
     _check_term(debt_start, debt_end, registration_end)
+    if registration_end < clock.today():
+        raise ValidationError({"registration_end": _("The registration period has already ended.")})
     if pledgee.kind != OrganisationKind.BANK:
         raise ValidationError({"pledgee": _("The pledgee must be a bank.")})
     asset = (
