@@ -37,7 +37,12 @@ class CertificateVerifyApi(APIView):
         certificate = _certificate(number)
         form = DocumentUploadForm(request.POST, request.FILES)
         if not form.is_valid():
-            raise ValidationError(form.errors.get_json_data())
+            raise ValidationError(
+                {
+                    field: [error["message"] for error in errors]
+                    for field, errors in form.errors.get_json_data().items()
+                }
+            )
         check = check_document(certificate, form.cleaned_data["document"])
         signature = check.signature
         return Response(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.template.loader import render_to_string
 
-from certificates.models import Certificate
-from certificates.rendering import CertificateData, render_certificate_pdf
+from certificates.models import Certificate, CertificateKind
+from certificates.qr import qr_svg
+from certificates.rendering import CertificateData, html_to_pdf, render_certificate_pdf
+from certificates.seal import seal_svg
 from certificates.signing import SigningIdentity, identity_from_settings, sign_pdf
 
 
@@ -52,15 +56,83 @@ def certificate_data(certificate: Certificate) -> CertificateData:
     )
 
 
+TITLES = {
+    CertificateKind.REGISTRATION: "数据资产登记证书",
+    CertificateKind.PLEDGE: "质押登记证明",
+    CertificateKind.SEARCH: "查询证明",
+}
+SEARCH_ROWS_PRINTED = 15
+
+
+def _date_zh(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _common_context(certificate: Certificate) -> dict:
+    content = dict(certificate.data)
+    content["issued_on"] = dt.date.fromisoformat(content["issued_on"])
+    content["certificate_number"] = certificate.number
+    return {
+        "c": content,
+        "issued_on_zh": _date_zh(content["issued_on"]),
+        "qr_svg": qr_svg(content["verification_url"]),
+        "seal_svg": seal_svg(content.get("registry_name", settings.REGISTRY_NAME)),
+    }
+
+
+def _pledge_html(certificate: Certificate) -> str:
+    context = _common_context(certificate)
+    context["secured_amount"] = f"{Decimal(context['c']['secured_amount']):,.2f}"
+    context["asset_name_class"] = "size-m"
+    return render_to_string("certificates/pledge.html", context)
+
+
+def _search_rows(results: dict) -> list[tuple[str, str, str]]:
+    rows = []
+    for item in results.get("results", []):  # by registration numbers: pledge-status results
+        if item.get("error"):
+            code = item["error"].get("code", "")
+            rows.append((item.get("registration_number", ""), code, "—"))
+        else:
+            count = str(len(item.get("pledges") or []))
+            rows.append((item.get("registration_number", ""), item.get("status", ""), count))
+    for group in ("exact", "similar"):  # by pledgor: the pledges found
+        for pledge in results.get(group, []):
+            rows.append((pledge.get("number", ""), pledge.get("status", ""), group))
+    return rows
+
+
+def _search_html(certificate: Certificate) -> str:
+    context = _common_context(certificate)
+    content = context["c"]
+    query = content["query"]
+    numbers = query.get("registration_numbers")
+    if numbers is not None:
+        context["query_summary"] = f"登记号 {len(numbers)} 个 (registration numbers)"
+    else:
+        context["query_summary"] = f"出质人 pledgor: {query.get('pledgor', '')}"
+    rows = _search_rows(content["results"])
+    context["rows"] = rows[:SEARCH_ROWS_PRINTED]
+    context["total"] = len(rows)
+    context["more"] = max(0, len(rows) - SEARCH_ROWS_PRINTED)
+    context["searched_at"] = content["searched_at"].replace("T", " ")[:19]
+    return render_to_string("certificates/search.html", context)
+
+
 def build_pdf(certificate: Certificate) -> tuple[bytes, bool]:
     """The rendered and signed PDF of a certificate, and whether it is signed."""
-    pdf = render_certificate_pdf(
-        certificate_data(certificate), font_dir=settings.CERTIFICATE_FONT_DIR
-    )
+    if certificate.kind == CertificateKind.REGISTRATION:
+        pdf = render_certificate_pdf(
+            certificate_data(certificate), font_dir=settings.CERTIFICATE_FONT_DIR
+        )
+    elif certificate.kind == CertificateKind.PLEDGE:
+        pdf = html_to_pdf(_pledge_html(certificate), font_dir=settings.CERTIFICATE_FONT_DIR)
+    else:
+        pdf = html_to_pdf(_search_html(certificate), font_dir=settings.CERTIFICATE_FONT_DIR)
     signed = sign_pdf(
         pdf,
         signing_identity(),
-        reason=f"数据资产登记证书 {certificate.number}",
+        reason=f"{TITLES[CertificateKind(certificate.kind)]} {certificate.number}",
         location=settings.REGISTRY_NAME,
     )
     return signed, True

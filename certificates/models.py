@@ -54,6 +54,23 @@ class Certificate(models.Model):
         related_name="certificates",
     )
     asset_version = models.PositiveIntegerField(_("asset version"), null=True, blank=True)
+    pledge = models.ForeignKey(
+        "registry.Pledge",
+        verbose_name=_("pledge"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificates",
+    )
+    requested_by = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("For a search certificate: the organisation whose query it fixes."),
+    )
     data = models.JSONField(_("printed content"))
     document = models.FileField(_("document"), upload_to=document_upload_to, blank=True)
     document_sha256 = models.CharField(_("document SHA-256"), max_length=64, blank=True)
@@ -109,6 +126,20 @@ class Certificate(models.Model):
                     kind=CertificateKind.REGISTRATION, status=CertificateStatus.VALID
                 ),
                 name="certificate_one_valid_registration_per_asset",
+            ),
+            models.UniqueConstraint(
+                fields=["pledge"],
+                condition=models.Q(kind=CertificateKind.PLEDGE, status=CertificateStatus.VALID),
+                name="certificate_one_valid_per_pledge",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind=CertificateKind.PLEDGE) | models.Q(pledge__isnull=False),
+                name="certificate_pledge_kind_names_pledge",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind=CertificateKind.SEARCH)
+                | models.Q(requested_by__isnull=False),
+                name="certificate_search_kind_names_requester",
             ),
         ]
 

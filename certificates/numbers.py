@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-_NUMBER_RE = re.compile(r"^\d{17}$")
+_NUMBER_RE = re.compile(r"^[0-9]{17}$")  # ASCII digits only (\d matches any script)
 SERIAL_DIGITS = 7
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from typing import Any
 
 from django.conf import settings
@@ -95,40 +96,45 @@ def _next_number(issued_on: dt.date) -> str:
     )
 
 
-def certificate_issue_registration(
-    *, asset: DataAsset, actor: Any, reason: str = ""
+def _issue(
+    *,
+    kind: CertificateKind,
+    content: dict[str, Any],
+    actor: Any,
+    reason: str,
+    asset: DataAsset | None = None,
+    pledge: Any = None,
+    requested_by: Any = None,
+    valid: Any = None,
 ) -> Certificate:
-    """Issue the asset's registration certificate, superseding the valid one if any.
-
-    Called by the registry services inside their transaction (registration, amendment, renewal,
-    transfer); the PDF is rendered once that transaction commits."""
+    """Create a certificate (superseding the valid one in `valid`, a queryset), journal it and
+    render it once the transaction commits."""
     from certificates.tasks import render_certificate
 
     now = clock.now()
-    previous = (
-        Certificate.objects.select_for_update()
-        .filter(asset=asset, kind=CertificateKind.REGISTRATION, status=CertificateStatus.VALID)
-        .first()
-    )
+    previous = valid.select_for_update().first() if valid is not None else None
     if previous is not None:
         previous.status = CertificateStatus.SUPERSEDED
         previous.status_changed_at = now
         previous.status_reason = reason
         previous.save(update_fields=["status", "status_changed_at", "status_reason"])
     certificate = Certificate(
-        kind=CertificateKind.REGISTRATION,
+        kind=kind,
         asset=asset,
-        asset_version=asset.version,
+        asset_version=asset.version if asset is not None else None,
+        pledge=pledge,
+        requested_by=requested_by,
         issued_at=now,
         issued_by=actor if getattr(actor, "pk", None) else None,
         supersedes=previous,
     )
     certificate.number = _next_number(clock.today())
     certificate.data = {
-        **registration_content(asset),
+        **content,
         "certificate_number": certificate.number,
         "issued_on": clock.today().isoformat(),
         "verification_url": verification_url(certificate.number),
+        "registry_name": settings.REGISTRY_NAME,
     }
     certificate.save()
     if previous is not None:
@@ -140,7 +146,8 @@ def certificate_issue_registration(
         certificate,
         actor,
         reason=reason,
-        version=asset.version,
+        kind=kind.value,
+        version=certificate.asset_version,
         supersedes=previous.number if previous else None,
     )
     pk = certificate.pk
@@ -148,12 +155,9 @@ def certificate_issue_registration(
     return certificate
 
 
-def certificate_revoke_registration(*, asset: DataAsset, actor: Any, reason: str) -> list[str]:
-    """Revoke the asset's valid registration certificate (cancellation or revocation)."""
+def _revoke(certificates, *, actor: Any, reason: str) -> list[str]:
     revoked = []
-    for certificate in Certificate.objects.select_for_update().filter(
-        asset=asset, kind=CertificateKind.REGISTRATION, status=CertificateStatus.VALID
-    ):
+    for certificate in certificates.select_for_update():
         certificate.status = CertificateStatus.REVOKED
         certificate.status_changed_at = clock.now()
         certificate.status_reason = reason
@@ -161,6 +165,106 @@ def certificate_revoke_registration(*, asset: DataAsset, actor: Any, reason: str
         _journal(CERTIFICATE_REVOKED, certificate, actor, reason=reason)
         revoked.append(certificate.number)
     return revoked
+
+
+def certificate_issue_registration(
+    *, asset: DataAsset, actor: Any, reason: str = ""
+) -> Certificate:
+    """Issue the asset's registration certificate, superseding the valid one if any.
+
+    Called by the registry services inside their transaction (registration, amendment, renewal,
+    transfer); the PDF is rendered once that transaction commits."""
+    return _issue(
+        kind=CertificateKind.REGISTRATION,
+        content=registration_content(asset),
+        actor=actor,
+        reason=reason,
+        asset=asset,
+        valid=Certificate.objects.filter(
+            asset=asset, kind=CertificateKind.REGISTRATION, status=CertificateStatus.VALID
+        ),
+    )
+
+
+def certificate_revoke_registration(*, asset: DataAsset, actor: Any, reason: str) -> list[str]:
+    """Revoke the asset's valid registration certificate (cancellation or revocation)."""
+    return _revoke(
+        Certificate.objects.filter(
+            asset=asset, kind=CertificateKind.REGISTRATION, status=CertificateStatus.VALID
+        ),
+        actor=actor,
+        reason=reason,
+    )
+
+
+def pledge_content(pledge: Any) -> dict[str, Any]:
+    """What a pledge registration certificate (质押登记证明) prints."""
+    asset = pledge.asset
+    return {
+        "pledge_number": pledge.number,
+        "registration_number": asset.registration_number,
+        "asset_name": asset.name,
+        "pledgor_name": pledge.pledgor.name,
+        "pledgor_uscc": pledge.pledgor.uscc,
+        "pledgee_name": pledge.pledgee.name,
+        "pledgee_uscc": pledge.pledgee.uscc,
+        "secured_amount": str(pledge.secured_amount),
+        "currency": pledge.currency,
+        "debt_start": pledge.debt_start.isoformat(),
+        "debt_end": pledge.debt_end.isoformat(),
+        "registration_end": pledge.registration_end.isoformat(),
+        "registered_at": clock.localtime(pledge.registered_at).strftime("%Y-%m-%d %H:%M:%S"),
+        "priority": pledge.priority,
+    }
+
+
+def certificate_issue_pledge(*, pledge: Any, actor: Any, reason: str = "") -> Certificate:
+    """Issue (or, after an amendment or extension, reissue) a pledge's registration certificate."""
+    return _issue(
+        kind=CertificateKind.PLEDGE,
+        content=pledge_content(pledge),
+        actor=actor,
+        reason=reason,
+        asset=pledge.asset,
+        pledge=pledge,
+        valid=Certificate.objects.filter(
+            pledge=pledge, kind=CertificateKind.PLEDGE, status=CertificateStatus.VALID
+        ),
+    )
+
+
+def certificate_revoke_pledge(*, pledge: Any, actor: Any, reason: str) -> list[str]:
+    """A released, annulled or expired pledge's certificate is revoked."""
+    return _revoke(
+        Certificate.objects.filter(
+            pledge=pledge, kind=CertificateKind.PLEDGE, status=CertificateStatus.VALID
+        ),
+        actor=actor,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def certificate_issue_search(
+    *, requested_by: Any, actor: Any, query: dict[str, Any], results: dict[str, Any]
+) -> Certificate:
+    """Fix what the register showed for a query, at this moment, as a signed search certificate
+    (查询证明): the bank can later prove what it saw when it lent."""
+    canonical = json.dumps(results, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _issue(
+        kind=CertificateKind.SEARCH,
+        content={
+            "query": query,
+            "results": results,
+            "results_sha256": hashlib.sha256(canonical.encode()).hexdigest(),
+            "searched_at": clock.now().isoformat(),
+            "requested_by_name": requested_by.name,
+            "requested_by_uscc": requested_by.uscc,
+        },
+        actor=actor,
+        reason="search",
+        requested_by=requested_by,
+    )
 
 
 @transaction.atomic

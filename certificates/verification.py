@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from certificates.models import Certificate, CertificateStatus
+from certificates.models import Certificate, CertificateKind, CertificateStatus
 from certificates.selectors import effective_status, successor_of
 
 
@@ -47,6 +47,16 @@ def check_document(certificate: Certificate, pdf: bytes) -> DocumentCheck:
     )
 
 
+def public_content(certificate: Certificate) -> dict:
+    """What a certificate printed, as far as the public may see it. A search certificate's query
+    and results stay with the organisation that searched (its results may include appraisal
+    values only it may see); the public sees who searched, when, and the results' digest."""
+    if certificate.kind == CertificateKind.SEARCH:
+        keys = ("requested_by_name", "requested_by_uscc", "searched_at", "results_sha256")
+        return {key: certificate.data.get(key) for key in keys}
+    return certificate.data
+
+
 def public_record(certificate: Certificate) -> dict:
     """What anyone may see about a certificate (domain.md section 5: the full public record)."""
     successor = successor_of(certificate)
@@ -63,7 +73,7 @@ def public_record(certificate: Certificate) -> dict:
         "superseded_by": successor.number if successor else None,
         "supersedes": certificate.supersedes.number if certificate.supersedes else None,
         "registration_status": asset.status if asset else None,
-        "content": certificate.data,
+        "content": public_content(certificate),
         "document_sha256": certificate.document_sha256 or None,
         "document_ready": certificate.is_rendered,
         "signed": certificate.signed,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from certificates.forms import DocumentUploadForm
+from certificates.models import CertificateKind
 from certificates.numbers import CertificateNumberError, normalise_certificate_number
 from certificates.selectors import certificate_by_number
 from certificates.verification import check_document, public_record
@@ -51,6 +52,14 @@ def verify(request, number: str):
     )
 
 
+def _may_download(user, certificate) -> bool:
+    if certificate.kind == CertificateKind.SEARCH:
+        return getattr(user, "is_registrar", False) or (
+            user.organisation_id is not None and user.organisation_id == certificate.requested_by_id
+        )
+    return certificate.asset is not None and can_view_private(user, certificate.asset)
+
+
 @login_required
 def download(request, number: str):
     """The PDF, for the holder's users, registrars (and pledgees): 404 for anyone else."""
@@ -59,9 +68,7 @@ def download(request, number: str):
     except CertificateNumberError as exc:
         raise Http404(str(exc)) from exc
     certificate = certificate_by_number(canonical)
-    if certificate is None or certificate.asset is None:
-        raise Http404
-    if not can_view_private(request.user, certificate.asset):
+    if certificate is None or not _may_download(request.user, certificate):
         raise Http404
     if not certificate.is_rendered:
         raise Http404(_("The document is being prepared; try again in a minute."))

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_api_key",
     "django_filters",
+    "drf_spectacular",
     "django_tasks_db",
     "registry",
     "valuation",
@@ -170,6 +171,24 @@ REST_FRAMEWORK = {
     ],
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per API key (sessions: per user); see registry/api/throttling.py.
+    "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_RATE_PER_KEY", default="600/min")},
+}
+
+# OpenAPI 3 schema of /api/v1/ (drf-spectacular): /api/schema/, browsable at /api/docs/.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "数据资产登记 API · Data Asset Registry API",
+    "DESCRIPTION": (
+        "Public register of data assets and their pledges, for banks' systems. Authenticate with "
+        "`Authorization: Api-Key <prefix>.<secret>` (keys are issued by the registry). Amounts are "
+        "decimal strings in CNY, dates ISO 8601. Errors: "
+        '`{"code": ..., "message": ..., "errors": {field: [messages]}}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGGING = {

@@ -25,6 +25,7 @@ from registry.choices import ObjectionStatus
 from registry.exceptions import IncompleteApplication, RegistryError
 from registry.forms import TRANSITION_FORMS, AmendForm, ObjectionResolutionForm
 from registry.models import (
+    ApiReadLog,
     AssetVersion,
     CalendarOverride,
     DataAsset,
@@ -660,6 +661,32 @@ class JournalEventAdmin(RegistrarOnly, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in JournalEvent._meta.fields]
+
+
+@admin.register(ApiReadLog)
+class ApiReadLogAdmin(RegistrarOnly, admin.ModelAdmin):
+    """Who read what through the bank API, when (append-only)."""
+
+    list_display = (
+        "requested_at",
+        "organisation_label",
+        "key_prefix",
+        "method",
+        "path",
+        "status_code",
+    )
+    list_filter = ("status_code", "method", "requested_at")
+    search_fields = ("organisation_label", "key_prefix", "path")
+    date_hierarchy = "requested_at"
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in ApiReadLog._meta.fields]
 
 
 @admin.register(User)

@@ -14,6 +14,7 @@ from django.http import Http404
 from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from registry.exceptions import (
     IncompleteApplication,
@@ -53,6 +54,14 @@ def field_errors_response(errors: dict[str, list[str]], code: str = "invalid_inp
 
 
 def exception_handler(exc, context):
+    response = _handle(exc, context)
+    if response is not None:
+        # Like DRF's own handler: roll back the request's transaction (ATOMIC_REQUESTS).
+        set_rollback()
+    return response
+
+
+def _handle(exc, context):
     if isinstance(exc, CalculationInputError):
         return field_errors_response({exc.field: [exc.message]})
     if isinstance(exc, IncompleteApplication):

@@ -11,3 +11,7 @@ def now() -> dt.datetime:
 
 def today() -> dt.date:
     return timezone.localdate()
+
+
+def localtime(value: dt.datetime) -> dt.datetime:
+    return timezone.localtime(value)

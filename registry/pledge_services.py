@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from certificates import services as certificate_services
 from registry import clock, journal, sequences
 from registry.choices import AssetStatus, OrganisationKind, Role
 from registry.exceptions import InvalidTransition, NotPermitted, TransitionBlocked
@@ -159,6 +160,7 @@ def pledge_register(
         registration_end=registration_end.isoformat(),
         rank=rank,
     )
+    certificate_services.certificate_issue_pledge(pledge=pledge, actor=actor, reason="registration")
     return pledge
 
 
@@ -206,6 +208,7 @@ def pledge_amend(
         reason=reason.strip(),
         changes={f: {"old": old, "new": new} for f, (old, new) in changes.items()},
     )
+    certificate_services.certificate_issue_pledge(pledge=pledge, actor=actor, reason="amendment")
     return pledge
 
 
@@ -245,6 +248,7 @@ def pledge_extend(
             if value != getattr(pledge, field)
         },
     )
+    certificate_services.certificate_issue_pledge(pledge=pledge, actor=actor, reason="extension")
     return pledge
 
 
@@ -254,6 +258,7 @@ def _close(pledge: Pledge, status: PledgeStatus, event: str, actor: Any, reason:
     pledge.status_reason = reason
     pledge.save(update_fields=["status", "status_changed_at", "status_reason"])
     _journal(event, pledge, actor, reason=reason)
+    certificate_services.certificate_revoke_pledge(pledge=pledge, actor=actor, reason=reason)
     return pledge
 
 

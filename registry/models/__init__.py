@@ -1,4 +1,5 @@
 from registry.models.api_keys import OrganisationAPIKey
+from registry.models.api_log import ApiReadLog
 from registry.models.assets import AssetVersion, DataAsset
 from registry.models.calendar import CalendarOverride
 from registry.models.journal import JournalEvent
@@ -8,6 +9,7 @@ from registry.models.pledges import Pledge, PledgeStatus
 from registry.models.sequences import SequenceCounter
 
 __all__ = [
+    "ApiReadLog",
     "AssetVersion",
     "CalendarOverride",
     "DataAsset",

@@ -9,7 +9,7 @@ import os
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone, translation
 
 from certificates import selectors
@@ -133,7 +133,13 @@ def test_registration_issues_one_valid_certificate(
             certificate.number,
             REGISTRAR,
             "registration",
-            {"number": certificate.number, "status": "valid", "version": 1, "supersedes": None},
+            {
+                "number": certificate.number,
+                "status": "valid",
+                "kind": "registration",
+                "version": 1,
+                "supersedes": None,
+            },
         )
     ]
     assert len(callbacks) == 1
@@ -159,7 +165,13 @@ def test_registration_by_the_registry_itself_issues_without_an_issuer(
             certificate.number,
             "system (registry_tick)",
             "registration",
-            {"number": certificate.number, "status": "valid", "version": 1, "supersedes": None},
+            {
+                "number": certificate.number,
+                "status": "valid",
+                "kind": "registration",
+                "version": 1,
+                "supersedes": None,
+            },
         )
     ]
 
@@ -259,7 +271,13 @@ def test_reissue_supersedes_the_valid_certificate(
             new.number,
             REGISTRAR,
             reason,
-            {"number": new.number, "status": "valid", "version": 2, "supersedes": old.number},
+            {
+                "number": new.number,
+                "status": "valid",
+                "kind": "registration",
+                "version": 2,
+                "supersedes": old.number,
+            },
         ),
     ]
     assert len(callbacks) == 1  # only the new certificate is rendered
@@ -494,29 +512,43 @@ def _row(**overrides) -> Certificate:
 def test_database_refuses_a_second_valid_registration_certificate(registered):
     # given the asset's valid certificate
     before = _certificate_state()
-    # when a second valid one is written directly
-    with pytest.raises(IntegrityError), transaction.atomic():
+    # when a second valid one is written directly, bypassing the services
+    with (
+        pytest.raises(
+            IntegrityError,
+            # PostgreSQL names the partial unique index, SQLite the column
+            match=r"certificate_one_valid_registration_per_asset|certificates_certificate\.asset_id",
+        ),
+        transaction.atomic(),
+    ):
         _row(asset=registered, status=CertificateStatus.VALID).save()
     # then
     assert _certificate_state() == before
 
 
 @pytest.mark.parametrize(
-    "overrides",
+    ("overrides", "constraint"),
     [
-        {"number": "2026111200000001"},  # 16 digits
-        {"status": "cancelled"},
-        {"kind": "licence"},
-        {"rendered_at": dt.datetime(2026, 6, 9, tzinfo=dt.UTC)},  # rendered without a hash
+        ({"number": "2026111200000001"}, "certificate_number_17"),  # 16 digits
+        # 18 digits: PostgreSQL's varchar(17) refuses it before the check constraint does
+        ({"number": "202611120000000012"}, r"certificate_number_17|value too long"),
+        ({"status": "cancelled"}, "certificate_status_valid"),
+        ({"kind": "licence"}, "certificate_kind_valid"),
+        (
+            {"rendered_at": dt.datetime(2026, 6, 9, tzinfo=dt.UTC)},
+            "certificate_rendered_has_hash",
+        ),
     ],
-    ids=["16-digit-number", "unknown-status", "unknown-kind", "rendered-without-hash"],
+    ids=["16-digit-number", "18-digit-number", "unknown-status", "unknown-kind", "unhashed"],
 )
-def test_database_refuses_invalid_certificate_rows(db, overrides):
-    # when
-    with pytest.raises(IntegrityError), transaction.atomic():
-        _row(**overrides).save()
+def test_database_refuses_invalid_certificate_rows(registered, overrides, constraint):
+    # given
+    before = _certificate_state()
+    # when a row breaking one invariant is written directly
+    with pytest.raises((IntegrityError, DataError), match=constraint), transaction.atomic():
+        _row(asset=registered, **overrides).save()
     # then
-    assert Certificate.objects.count() == 0
+    assert _certificate_state() == before
 
 
 def test_database_accepts_a_second_valid_certificate_for_another_asset(registered, registrar):

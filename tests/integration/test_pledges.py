@@ -99,7 +99,8 @@ def _row(pledge: Pledge) -> dict:
 
 
 def _last_event() -> JournalEvent:
-    return JournalEvent.objects.order_by("-id").first()
+    """The latest pledge event (a pledge step also journals its certificate's events)."""
+    return JournalEvent.objects.filter(subject_type="pledge").order_by("-id").first()
 
 
 def _ranks(asset: DataAsset) -> dict[str, int]:
@@ -132,12 +133,16 @@ def test_register_by_the_pledgee_banks_user(registered, holder, bank, bank_user)
     assert pledge.registered_at is not None
     assert pledge.filed_by_label == f"bank1 @ {BANK_NAME}"
     assert (pledge.status_changed_at, pledge.status_reason) == (None, "")
-    # and exactly one pledge and one journal event were written
+    # and exactly one pledge and two journal events (the pledge, its certificate) were written
     assert _counts() == {
         **before,
         "pledges": before["pledges"] + 1,
-        "journal": before["journal"] + 1,
+        "journal": before["journal"] + 2,
     }
+    assert list(JournalEvent.objects.order_by("-id")[:2].values_list("event_type", flat=True)) == [
+        "certificate.issued",
+        "pledge.registered",
+    ]
     event = _last_event()
     assert event.event_type == "pledge.registered"
     assert event.actor_id == bank_user.pk
@@ -377,7 +382,7 @@ def test_amend_the_amount_and_the_term(pledge, registered, bank_user, other_bank
     assert amended.registration_end == REGISTRATION_END
     assert amended.priority == priority
     assert _ranks(registered) == {pledge.number: 1, later.number: 2}
-    assert _counts() == {**before, "journal": before["journal"] + 1}
+    assert _counts() == {**before, "journal": before["journal"] + 3}
     event = _last_event()
     assert (event.event_type, event.actor_id, event.reason) == (
         "pledge.amended",
@@ -468,7 +473,7 @@ def test_extend_the_registration_period_and_the_debt_term(pledge, bank_user):
         D(2028, 12, 31),
     )
     assert pledge.status == PledgeStatus.ACTIVE
-    assert _counts() == {**before, "journal": before["journal"] + 1}
+    assert _counts() == {**before, "journal": before["journal"] + 3}
     event = _last_event()
     assert (event.event_type, event.actor_id, event.reason) == (
         "pledge.extended",
@@ -543,7 +548,7 @@ def test_release_by_the_pledgee(pledge, registered, bank_user):
     assert pledge.status_changed_at is not None
     assert pledge.status_reason == "贷款已结清"
     assert _ranks(registered) == {}
-    assert _counts() == {**before, "journal": before["journal"] + 1}
+    assert _counts() == {**before, "journal": before["journal"] + 2}
     event = _last_event()
     assert (event.event_type, event.actor_id, event.reason, event.subject_id) == (
         "pledge.released",
@@ -613,7 +618,7 @@ def test_a_registrar_annuls_an_erroneous_filing(pledge, registrar):
     assert pledge.status == PledgeStatus.ANNULLED
     assert pledge.status_changed_at is not None
     assert pledge.status_reason == "质押人信息错误"
-    assert _counts() == {**before, "journal": before["journal"] + 1}
+    assert _counts() == {**before, "journal": before["journal"] + 2}
     event = _last_event()
     assert (event.event_type, event.actor_id, event.reason) == (
         "pledge.annulled",
@@ -675,7 +680,7 @@ def test_registry_tick_expires_a_pledge_after_its_registration_period(pledge):
     assert pledge.status == PledgeStatus.EXPIRED
     assert pledge.status_changed_at is not None
     assert pledge.status_reason == "registration period ended"
-    assert _counts() == {**before, "journal": before["journal"] + 1}
+    assert _counts() == {**before, "journal": before["journal"] + 2}
     event = _last_event()
     assert (event.event_type, event.actor_id, event.actor_label, event.reason) == (
         "pledge.expired",
