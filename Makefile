@@ -68,6 +68,7 @@ messages: install
 bench: install
 	$(BIN)/python -m bench.certificates
 	$(BIN)/python -m bench.valuation
+	$(BIN)/python -m bench.bank_api
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache var

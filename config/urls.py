@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/v1/", include("registry.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("portal/", include("registry.portal.urls")),
+    path("", include("registry.public.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("certificates.urls")),
 ]
