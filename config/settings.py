@@ -131,6 +131,27 @@ REGISTRY_VALIDITY_YEARS = env.int("REGISTRY_VALIDITY_YEARS", default=3)
 # Largest sample / manifest file accepted for the evidence hash, in bytes.
 REGISTRY_SAMPLE_MAX_BYTES = env.int("REGISTRY_SAMPLE_MAX_BYTES", default=200 * 1024 * 1024)
 
+# E-mail (notifications of workflow steps): EMAIL_URL such as smtp+tls://user:pass@host:587;
+# the demo prints messages on the console.
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+_smtp_options = {
+    "host": _email.get("EMAIL_HOST"),
+    "port": _email.get("EMAIL_PORT"),
+    "username": _email.get("EMAIL_HOST_USER"),
+    "password": _email.get("EMAIL_HOST_PASSWORD"),
+    "use_tls": _email.get("EMAIL_USE_TLS"),
+    "use_ssl": _email.get("EMAIL_USE_SSL"),
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": {k: v for k, v in _smtp_options.items() if v not in (None, "")}
+        if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
+        else {},
+    }
+}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="registry@example.cn")
+
 # Base of the public links printed on certificates (QR code, footer).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 REGISTRY_NAME = env.str("REGISTRY_NAME", default="天津数据资产登记评估中心")

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from certificates import services as certificate_services
-from registry import clock, journal, sequences
+from registry import clock, journal, notifications, sequences
 from registry.choices import (
     DATA_SOURCE_CODES,
     LIVE_STATUSES,
@@ -148,6 +148,7 @@ def _move(
         details=details,
         actor_label=actor_label,
     )
+    notifications.notify_after_commit(asset, event_type)
     return asset
 
 
@@ -510,6 +511,8 @@ def objection_file(
     journal.record_objection_event(
         event_type=journal.OBJECTION_FILED, objection=objection, actor=actor, actor_label=label
     )
+    if asset.status == AssetStatus.OBJECTED:  # already objected: no transition to announce it
+        notifications.notify_after_commit(asset, journal.OBJECTION_FILED)
     if asset.status == AssetStatus.PUBLICITY:
         _move(
             asset,

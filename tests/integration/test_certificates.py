@@ -142,7 +142,7 @@ def test_registration_issues_one_valid_certificate(
             },
         )
     ]
-    assert len(callbacks) == 1
+    assert len(_renders(callbacks)) == 1
     assert certificate.rendered_at is None
     assert certificate.document_sha256 == ""
 
@@ -280,7 +280,7 @@ def test_reissue_supersedes_the_valid_certificate(
             },
         ),
     ]
-    assert len(callbacks) == 1  # only the new certificate is rendered
+    assert len(_renders(callbacks)) == 1  # only the new certificate is rendered
 
 
 def test_refused_amendment_leaves_the_certificate_alone(
@@ -337,7 +337,7 @@ def test_ending_the_registration_revokes_the_certificate(
             {"number": certificate.number, "status": "revoked"},
         )
     ]
-    assert callbacks == []  # nothing is reissued or rendered
+    assert _renders(callbacks) == []  # nothing is reissued or rendered
 
 
 def test_refused_revocation_leaves_the_certificate_alone(
@@ -373,7 +373,7 @@ def test_expiry_leaves_the_certificate_valid_but_reported_expired(
     assert certificate.status_changed_at is None
     assert selectors.effective_status(certificate) == selectors.EFFECTIVE_EXPIRED == "expired"
     assert [e[0] for e in _certificate_events(registered)] == [CERTIFICATE_ISSUED]
-    assert callbacks == []
+    assert _renders(callbacks) == []  # no certificate work (the holder is e-mailed)
 
 
 def test_revoked_certificate_cannot_be_reissued(registered, registrar):
@@ -439,7 +439,7 @@ def test_rendered_once_after_commit(in_publicity, registrar, django_capture_on_c
     assert certificate.rendered_at is None
     assert not certificate.document
     # when it commits (the immediate task backend renders at once)
-    (on_commit,) = callbacks
+    (on_commit,) = _renders(callbacks)
     on_commit()
     # then the signed PDF is stored and its hash recorded
     certificate.refresh_from_db()
@@ -558,3 +558,8 @@ def test_database_accepts_a_second_valid_certificate_for_another_asset(registere
     # then
     assert Certificate.objects.filter(status=CertificateStatus.VALID).count() == 2
     assert Certificate.objects.filter(asset=other).count() == 1
+
+
+def _renders(callbacks) -> list:
+    """The on-commit callbacks that render a certificate (others notify people by e-mail)."""
+    return [c for c in callbacks if c.__qualname__.startswith("_issue.")]
