@@ -14,6 +14,7 @@ from certificates.qr import qr_svg
 from certificates.rendering import CertificateData, html_to_pdf, render_certificate_pdf
 from certificates.seal import seal_svg
 from certificates.signing import SigningIdentity, identity_from_settings, sign_pdf
+from registry import clock
 
 
 def signing_identity() -> SigningIdentity:
@@ -115,7 +116,8 @@ def _search_html(certificate: Certificate) -> str:
     context["rows"] = rows[:SEARCH_ROWS_PRINTED]
     context["total"] = len(rows)
     context["more"] = max(0, len(rows) - SEARCH_ROWS_PRINTED)
-    context["searched_at"] = content["searched_at"].replace("T", " ")[:19]
+    searched_at = clock.localtime(dt.datetime.fromisoformat(content["searched_at"]))
+    context["searched_at"] = searched_at.strftime("%Y-%m-%d %H:%M:%S")
     return render_to_string("certificates/search.html", context)
 
 

@@ -257,7 +257,7 @@ def certificate_issue_search(
             "query": query,
             "results": results,
             "results_sha256": hashlib.sha256(canonical.encode()).hexdigest(),
-            "searched_at": clock.now().isoformat(),
+            "searched_at": clock.localtime(clock.now()).isoformat(),
             "requested_by_name": requested_by.name,
             "requested_by_uscc": requested_by.uscc,
         },

@@ -120,6 +120,8 @@ STORAGES = {
 }
 
 LOGIN_URL = "login"
+# The portal sends registrars on to the admin.
+LOGIN_REDIRECT_URL = "portal:dashboard"
 
 # --- Registry rules (domain.md; the design choices are configurable here) ---------------------
 # Four-digit registry code printed in certificate numbers (1200: Tianjin).

@@ -4,12 +4,16 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from registry.admin_login import ThrottledAdminLoginView
+
 admin.site.site_header = "数据资产登记系统 Data Asset Registry"
 admin.site.site_title = "数据资产登记 Registry"
 admin.site.index_title = "登记机构管理 Registrar administration"
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before the admin's own URLs: its sign-in is throttled like the site's.
+    path("admin/login/", ThrottledAdminLoginView.as_view(), name="admin-login-throttled"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("valuation.urls")),
     path("api/v1/", include("certificates.api_urls")),

@@ -11,6 +11,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.core.files import File
+
 from registry.models import DataAsset, JournalEvent, Objection, Organisation, User
 
 SYSTEM_LABEL = "system (registry_tick)"
@@ -49,7 +51,7 @@ def jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
-    if hasattr(value, "name") and hasattr(value, "url"):  # a FieldFile
+    if isinstance(value, File):  # stored (FieldFile) or just uploaded: record its name
         return value.name or ""
     return value
 

@@ -5,6 +5,7 @@
 #   libpango-1.0-0   text layout library WeasyPrint renders with (plus libpangoft2)
 #   poppler-utils    pdftoppm: the tests render certificate pages to PNG
 #   zbar-tools       zbarimg: the tests decode the certificate's QR code
+#   chromium         the browser the Playwright tests drive (Debian's build, not a download)
 set -u
 missing=()
 fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing+=(fonts-noto-cjk)
@@ -12,6 +13,7 @@ ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || missing+=(libpango-1.0-0)
 ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || missing+=(libpangoft2-1.0-0)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Missing system packages: ${missing[*]}"
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -120,6 +120,8 @@ class SearchCertificateCreateApi(ReadLogMixin, APIView):
         certificate = certificate_issue_search(
             requested_by=organisation, actor=request.user, query=query, results=_as_json(results)
         )
+        # Rendering may already have happened on commit (immediate backend): say so truthfully.
+        certificate.refresh_from_db()
         return Response(_response(certificate), status=status.HTTP_201_CREATED)
 
 

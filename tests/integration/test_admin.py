@@ -231,3 +231,21 @@ def test_only_superusers_manage_users(client, registrar):
 
     # then
     assert client.get(reverse("admin:registry_user_changelist")).status_code == 200
+
+
+def test_admin_sign_in_is_throttled_after_five_failures(client, registrar):
+    # given: five wrong passwords
+    from django.core.cache import cache
+
+    cache.clear()
+    for _ in range(5):
+        response = _login(client, "registrar1", password="wrong-password")
+        assert response.status_code == 200  # the form again, with its error
+
+    # when: the right password on the sixth attempt
+    response = _login(client, "registrar1")
+
+    # then: refused until the window passes
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    cache.clear()
