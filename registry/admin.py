@@ -719,3 +719,6 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self.has_module_permission(request)
+
+
+from registry import change_request_admin  # noqa: E402,F401

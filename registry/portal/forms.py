@@ -18,6 +18,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from registry.change_request_services import typed_value
 from registry.models import DataAsset
 from registry.models.assets import CONTENT_FIELDS
 
@@ -299,4 +300,90 @@ class CancellationForm(forms.Form):
         reason = self.cleaned_data["reason"].strip()
         if not reason:
             raise ValidationError(_("Give the reason for the cancellation."), code="required")
+        return reason
+
+
+# --- amendment and renewal requests ----------------------------------------------------------
+# Content a holder may ask to amend from the portal; other changes go through the registrar.
+REQUESTABLE_FIELDS = (
+    "description",
+    "application_scenarios",
+    "processing_rules",
+    "update_frequency",
+    "record_count",
+    "size_bytes",
+    "time_span_end",
+)
+
+
+def _request_reason_field(message: str) -> forms.CharField:
+    return forms.CharField(
+        label="申请理由",
+        widget=_text_widget(3),
+        max_length=2000,
+        error_messages={"required": message},
+    )
+
+
+class AmendmentRequestForm(forms.Form):
+    """One field's new value. The value is typed as the asset field (a date as YYYY-MM-DD, a
+    number, a frequency code) and checked by the service's converter."""
+
+    field = forms.ChoiceField(
+        label="变更事项",
+        choices=[(name, f"{LABELS[name][0]} · {LABELS[name][1]}") for name in REQUESTABLE_FIELDS],
+    )
+    value = forms.CharField(
+        label="变更后内容",
+        widget=_text_widget(3),
+        max_length=5000,
+        required=False,
+        help_text=_(
+            "Dates as YYYY-MM-DD; numbers without separators; update frequency as its code "
+            "(e.g. daily). Leave empty to clear an optional value."
+        ),
+    )
+    reason = _request_reason_field(_("Give the reason for the amendment."))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "amendment_%s")  # unique ids beside the other forms
+        super().__init__(*args, **kwargs)
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("Give the reason for the amendment."), code="required")
+        return reason
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        field = cleaned.get("field")
+        if field and "value" in cleaned:
+            try:
+                typed_value(field, cleaned["value"])
+            except ValidationError as exc:
+                self.add_error("value", exc.message_dict.get(field, exc.messages))
+        return cleaned
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Errors keyed by an asset field or by the proposal are about the value."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error.messages)
+            return
+        for key, messages in error.message_dict.items():
+            target = "reason" if key == "reason" else ("value" if key != "kind" else None)
+            self.add_error(target, messages)
+
+
+class RenewalRequestForm(forms.Form):
+    reason = _request_reason_field(_("Give the reason for the renewal."))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "renewal_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("Give the reason for the renewal."), code="required")
         return reason

@@ -17,6 +17,12 @@ urlpatterns = [
         views.objection_respond,
         name="objection-respond",
     ),
+    path(
+        "assets/<int:pk>/requests/amendment/",
+        views.amendment_request,
+        name="amendment-request",
+    ),
+    path("assets/<int:pk>/requests/renewal/", views.renewal_request, name="renewal-request"),
     path("password/", views.password_change, name="password-change"),
     path("password/done/", views.password_change_done, name="password-change-done"),
 ]

@@ -21,14 +21,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from registry import services
+from registry.change_request_services import change_request_file
 from registry.choices import AssetStatus, Role
 from registry.exceptions import IncompleteApplication, RegistryError
-from registry.models import DataAsset
+from registry.models import ChangeRequestKind, DataAsset
 from registry.portal import selectors
 from registry.portal.forms import (
+    AmendmentRequestForm,
     AssetApplicationForm,
     CancellationForm,
     ObjectionResponseForm,
+    RenewalRequestForm,
     label_of,
 )
 from valuation.selectors import current_quality, latest_final_appraisal
@@ -190,6 +193,8 @@ def _render_detail(
     *,
     response_forms: dict[int, ObjectionResponseForm] | None = None,
     cancel_form: CancellationForm | None = None,
+    amendment_form: AmendmentRequestForm | None = None,
+    renewal_form: RenewalRequestForm | None = None,
 ) -> HttpResponse:
     response_forms = response_forms or {}
     open_objections = [
@@ -215,6 +220,10 @@ def _render_detail(
             "appraisal": latest_final_appraisal(asset),
             "timeline": selectors.asset_timeline(asset),
             "cancel_form": (cancel_form or CancellationForm()) if may_cancel else None,
+            # A registered asset may be amended or renewed at the holder's request.
+            "amendment_form": (amendment_form or AmendmentRequestForm()) if may_cancel else None,
+            "renewal_form": (renewal_form or RenewalRequestForm()) if may_cancel else None,
+            "change_requests": asset.change_requests.order_by("-requested_at", "-id"),
         },
     )
 
@@ -284,6 +293,54 @@ def asset_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("portal:asset-detail", pk=asset.pk)
     return _render_detail(request, asset, cancel_form=form)
+
+
+@enterprise_required
+@require_POST
+def amendment_request(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = _own_asset(request, pk)
+    form = AmendmentRequestForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            change_request_file(
+                asset=asset,
+                actor=request.user,
+                kind=ChangeRequestKind.AMENDMENT,
+                reason=data["reason"],
+                proposed_changes={data["field"]: data["value"]},
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        except RegistryError as exc:
+            form.add_error(None, _message_of(exc))
+        else:
+            messages.success(request, _("Your amendment request is filed; the registrar decides."))
+            return redirect(reverse("portal:asset-detail", args=[asset.pk]) + "#change-requests")
+    return _render_detail(request, asset, amendment_form=form)
+
+
+@enterprise_required
+@require_POST
+def renewal_request(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = _own_asset(request, pk)
+    form = RenewalRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            change_request_file(
+                asset=asset,
+                actor=request.user,
+                kind=ChangeRequestKind.RENEWAL,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        except RegistryError as exc:
+            form.add_error(None, _message_of(exc))
+        else:
+            messages.success(request, _("Your renewal request is filed; the registrar decides."))
+            return redirect(reverse("portal:asset-detail", args=[asset.pk]) + "#change-requests")
+    return _render_detail(request, asset, renewal_form=form)
 
 
 # --- password -----------------------------------------------------------------------------------
