@@ -10,6 +10,7 @@ per asset and kind; a decided request says who decided and when, an open one doe
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ChangeRequestKind(models.TextChoices):
@@ -20,7 +21,7 @@ class ChangeRequestKind(models.TextChoices):
 class ChangeRequestStatus(models.TextChoices):
     OPEN = "open", _("Open")
     APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("change request", "Rejected")
 
 
 class ChangeRequest(models.Model):
@@ -39,7 +40,7 @@ class ChangeRequest(models.Model):
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("requested by"),
+        verbose_name=pgettext_lazy("change request", "requested by"),
         on_delete=models.PROTECT,
         related_name="+",
     )
