@@ -11,7 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from registry.api.selectors import MALFORMED, NOT_FOUND, BulkLookup, current_certificate
+from registry.api.selectors import (
+    MALFORMED,
+    NOT_FOUND,
+    BulkLookup,
+    PledgeStatusSnapshot,
+    current_certificate,
+)
 from registry.models import PledgeStatus
 
 MAX_BULK_NUMBERS = 1000
@@ -145,16 +151,19 @@ class RankedPledgeSerializer(serializers.Serializer):
 
 
 class PledgeStatusItemSerializer(serializers.Serializer):
-    registration_number = serializers.CharField(source="asset.registration_number")
-    status = serializers.CharField(source="asset.status")
-    valid_from = serializers.DateField(source="asset.valid_from")
-    valid_until = serializers.DateField(source="asset.valid_until")
+    """Documents the pledge status (and serializes a `PledgeStatusSnapshot`); the API answers
+    through `pledge_status_item`, which builds the same JSON without DRF's field machinery."""
+
+    registration_number = serializers.CharField()
+    status = serializers.CharField()
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField()
     encumbered = serializers.BooleanField()
     pledges = RankedPledgeSerializer(many=True, help_text="Every active pledge, in priority order.")
     certificate = CertificateRefSerializer(
         allow_null=True, help_text="The current registration certificate."
     )
-    quality_grade = serializers.CharField(source="asset.quality_grade", allow_null=True)
+    quality_grade = serializers.CharField(allow_null=True)
     appraisal = AppraisalRefSerializer(
         allow_null=True,
         help_text="The latest final appraisal; only for the holder, registrars and banks with an "
@@ -203,22 +212,91 @@ class BulkResultsField(serializers.ListField):
     child = serializers.DictField()
 
 
+# --- pledge status without DRF's field machinery ---------------------------------------------
+# The pledge status is the API's hot path (banks poll it, up to 1,000 numbers at once): it is
+# shaped by hand below, key for key as `PledgeStatusSerializer` / `PledgeStatusItemSerializer`
+# would shape it, each value formatted by the same DRF field (decimal strings with 2 places, ISO
+# dates, times in the registry's zone). tests/api/test_bank_api.py pins the JSON.
+_AMOUNT = serializers.DecimalField(max_digits=20, decimal_places=2)
+_DATE = serializers.DateField()
+_MOMENT = serializers.DateTimeField()
+
+
+def _amount(value) -> str:
+    return _AMOUNT.to_representation(value)
+
+
+def _date(value) -> str | None:
+    return None if value is None else _DATE.to_representation(value)
+
+
+def _moment(value) -> str | None:
+    return None if value is None else _MOMENT.to_representation(value)
+
+
+def pledge_status_item(snapshot: PledgeStatusSnapshot) -> dict:
+    """`PledgeStatusItemSerializer(snapshot).data`, built directly."""
+    certificate = snapshot.certificate
+    appraisal = snapshot.appraisal
+    return {
+        "registration_number": snapshot.registration_number,
+        "status": snapshot.status,
+        "valid_from": _date(snapshot.valid_from),
+        "valid_until": _date(snapshot.valid_until),
+        "encumbered": bool(snapshot.pledges),
+        "pledges": [
+            {
+                "number": pledge.number,
+                "pledgee": {"name": pledge.pledgee.name, "uscc": pledge.pledgee.uscc},
+                "secured_amount": _amount(pledge.secured_amount),
+                "currency": pledge.currency,
+                "debt_start": _date(pledge.debt_start),
+                "debt_end": _date(pledge.debt_end),
+                "registration_end": _date(pledge.registration_end),
+                "registered_at": _moment(pledge.registered_at),
+                "rank": pledge.rank,
+            }
+            for pledge in snapshot.pledges
+        ],
+        "certificate": None
+        if certificate is None
+        else {"number": certificate.number, "status": certificate.status},
+        "quality_grade": snapshot.quality_grade,
+        "appraisal": None
+        if appraisal is None
+        else {
+            "value_amount": _amount(appraisal.value_amount),
+            "currency": appraisal.currency,
+            "base_date": _date(appraisal.base_date),
+        },
+    }
+
+
+def pledge_status_data(snapshot: PledgeStatusSnapshot) -> dict:
+    """`PledgeStatusSerializer(snapshot).data`, built directly."""
+    return {**pledge_status_item(snapshot), "as_of": _moment(snapshot.as_of)}
+
+
 def bulk_results(lookups: list[BulkLookup]) -> list[dict]:
-    """Each lookup as its result object; each distinct asset is serialized once."""
-    snapshots = {id(lookup.snapshot): lookup.snapshot for lookup in lookups if lookup.snapshot}
-    items = PledgeStatusItemSerializer(list(snapshots.values()), many=True).data
-    shaped = dict(zip(snapshots, items, strict=True))
+    """Each lookup as its result object; each distinct asset is shaped once."""
+    shaped: dict[int, dict] = {}
     results = []
     for lookup in lookups:
-        if lookup.snapshot is None:
+        snapshot = lookup.snapshot
+        if snapshot is None:
             error = {"code": lookup.error_code, "message": lookup.error_message}
             results.append({"registration_number": lookup.sent, "found": False, "error": error})
-        else:
-            item = shaped[id(lookup.snapshot)]
-            results.append(
-                {"registration_number": item["registration_number"], "found": True, **item}
-            )
+            continue
+        item = shaped.get(id(snapshot))
+        if item is None:
+            item = shaped[id(snapshot)] = pledge_status_item(snapshot)
+        results.append({"registration_number": item["registration_number"], "found": True, **item})
     return results
+
+
+def bulk_pledge_status_data(as_of, lookups: list[BulkLookup]) -> dict:
+    """`BulkPledgeStatusSerializer({"as_of": as_of, "results": bulk_results(lookups)}).data`."""
+    return {"as_of": _moment(as_of), "results": bulk_results(lookups)}
 
 
 class BulkPledgeStatusSerializer(serializers.Serializer):
