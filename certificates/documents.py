@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 
 from certificates.models import Certificate, CertificateKind
 from certificates.qr import qr_svg
-from certificates.rendering import CertificateData, html_to_pdf, render_certificate_pdf
+from certificates.rendering import CertificateData, date_zh, html_to_pdf, render_certificate_pdf
 from certificates.seal import seal_svg
 from certificates.signing import SigningIdentity, identity_from_settings, sign_pdf
 from registry import clock
@@ -65,17 +65,13 @@ TITLES = {
 SEARCH_ROWS_PRINTED = 15
 
 
-def _date_zh(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def _common_context(certificate: Certificate) -> dict:
     content = dict(certificate.data)
     content["issued_on"] = dt.date.fromisoformat(content["issued_on"])
     content["certificate_number"] = certificate.number
     return {
         "c": content,
-        "issued_on_zh": _date_zh(content["issued_on"]),
+        "issued_on_zh": date_zh(content["issued_on"]),
         "qr_svg": qr_svg(content["verification_url"]),
         "seal_svg": seal_svg(content.get("registry_name", settings.REGISTRY_NAME)),
     }

@@ -114,7 +114,7 @@ class CertificateData:
 # --- presentation ------------------------------------------------------------------------------
 
 
-def _date_zh(day: dt.date) -> str:
+def date_zh(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
@@ -151,9 +151,9 @@ def _context(data: CertificateData) -> dict[str, Any]:
         "c": data,
         "rights": [(label, RIGHTS_EN.get(label, "")) for label in data.rights],
         "scale": scale,
-        "registration_date_zh": _date_zh(data.registration_date),
-        "valid_until_zh": _date_zh(data.valid_until),
-        "issued_on_zh": _date_zh(data.issued_on),
+        "registration_date_zh": date_zh(data.registration_date),
+        "valid_until_zh": date_zh(data.valid_until),
+        "issued_on_zh": date_zh(data.issued_on),
         "asset_name_class": _name_size(data.asset_name),
         "holder_name_class": _name_size(data.holder_name),
         "qr_svg": qr_svg(data.verification_url),

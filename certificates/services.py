@@ -271,13 +271,14 @@ def certificate_issue_search(
 def certificate_render(*, certificate_id: int) -> Certificate:
     """Render, sign and store the PDF once; later calls return the stored certificate."""
     from certificates.documents import build_pdf
+    from certificates.signing import sha256_hex
 
     certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
     if certificate.is_rendered:
         return certificate
     pdf, signed = build_pdf(certificate)
     certificate.document.save(f"{certificate.number}.pdf", ContentFile(pdf), save=False)
-    certificate.document_sha256 = _sha256(pdf)
+    certificate.document_sha256 = sha256_hex(pdf)
     certificate.document_size = len(pdf)
     certificate.signed = signed
     certificate.rendered_at = clock.now()
@@ -294,7 +295,3 @@ def certificate_render(*, certificate_id: int) -> Certificate:
         label=RENDERER_LABEL,
     )
     return certificate
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

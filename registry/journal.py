@@ -66,7 +66,8 @@ def public_label(name: str) -> str:
     return f"公众 / public: {name}"
 
 
-def _asset_label(asset: DataAsset) -> str:
+def asset_label(asset: DataAsset) -> str:
+    """How the journal names an asset: its name and best number."""
     number = asset.registration_number or asset.application_number or f"#{asset.pk}"
     return f"{asset.name} [{number}]"[:300]
 
@@ -104,7 +105,7 @@ def record_asset_created(*, asset: DataAsset, actor: User | None) -> JournalEven
         actor=actor,
         subject_type="asset",
         subject_id=asset.pk,
-        subject_label=_asset_label(asset),
+        subject_label=asset_label(asset),
         asset=asset,
         payload={"holder": asset.holder.uscc, "status": asset.status},
     )
@@ -118,7 +119,7 @@ def record_asset_updated(
         actor=actor,
         subject_type="asset",
         subject_id=asset.pk,
-        subject_label=_asset_label(asset),
+        subject_label=asset_label(asset),
         asset=asset,
         payload={
             "changes": {
@@ -146,7 +147,7 @@ def record_asset_transition(
         actor=actor,
         subject_type="asset",
         subject_id=asset.pk,
-        subject_label=_asset_label(asset),
+        subject_label=asset_label(asset),
         asset=asset,
         reason=reason,
         payload=payload,
@@ -167,7 +168,7 @@ def record_objection_event(
         actor=actor,
         subject_type="objection",
         subject_id=objection.pk,
-        subject_label=f"{objection.objector_name} / {_asset_label(objection.asset)}",
+        subject_label=f"{objection.objector_name} / {asset_label(objection.asset)}",
         asset=objection.asset,
         reason=reason,
         payload={"objection_status": objection.status, "objector": objection.objector_name},

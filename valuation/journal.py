@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.journal import record
+from registry.journal import asset_label, record
 from registry.models import JournalEvent
 from valuation.models import Appraisal, QualityAssessment, UsageRecord
 
@@ -16,18 +16,13 @@ APPRAISAL_FINALISED = "appraisal.finalised"
 BATCH_REVALUED = "appraisal.batch_revalued"
 
 
-def _asset_label(asset) -> str:
-    number = asset.registration_number or asset.application_number or f"#{asset.pk}"
-    return f"{asset.name} [{number}]"
-
-
 def record_quality_assessed(*, assessment: QualityAssessment, actor: Any) -> JournalEvent:
     return record(
         event_type=QUALITY_ASSESSED,
         actor=actor,
         subject_type="quality_assessment",
         subject_id=assessment.pk,
-        subject_label=_asset_label(assessment.asset),
+        subject_label=asset_label(assessment.asset),
         asset=assessment.asset,
         payload={
             "score": assessment.score,
@@ -43,7 +38,7 @@ def record_usage_recorded(*, usage: UsageRecord, actor: Any) -> JournalEvent:
         actor=actor,
         subject_type="usage_record",
         subject_id=usage.pk,
-        subject_label=_asset_label(usage.asset),
+        subject_label=asset_label(usage.asset),
         asset=usage.asset,
         payload={
             "period_start": usage.period_start,
@@ -65,7 +60,7 @@ def record_appraisal_event(
         actor=actor,
         subject_type="appraisal",
         subject_id=appraisal.pk,
-        subject_label=_asset_label(appraisal.asset),
+        subject_label=asset_label(appraisal.asset),
         asset=appraisal.asset,
         payload={
             "method": appraisal.method,
