@@ -66,8 +66,9 @@ def main() -> None:
     env["ROOT_URLCONF"] = "bench.urls"
     from django.core.management import call_command
 
-    from registry.bulk_demo import seed_bulk
-    from registry.models import DataAsset, Organisation, Pledge
+    from operations.bulk_demo import seed_bulk
+    from pledges.models import Pledge
+    from registry.models import DataAsset, Organisation
     from registry.services import api_key_issue
 
     print(f"database: {env['DATABASE_URL']}")

@@ -25,7 +25,7 @@ def main() -> None:
     env = setup_django()
     from django.core.management import call_command
 
-    from registry.bulk_demo import seed_bulk
+    from operations.bulk_demo import seed_bulk
     from registry.models import Organisation
     from registry.services import api_key_issue
     from valuation.batch import appraisal_batch_revalue

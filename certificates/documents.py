@@ -14,7 +14,7 @@ from certificates.qr import qr_svg
 from certificates.rendering import CertificateData, date_zh, html_to_pdf, render_certificate_pdf
 from certificates.seal import seal_svg
 from certificates.signing import SigningIdentity, identity_from_settings, sign_pdf
-from registry import clock
+from core import clock
 
 
 def signing_identity() -> SigningIdentity:

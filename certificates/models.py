@@ -55,7 +55,7 @@ class Certificate(models.Model):
     )
     asset_version = models.PositiveIntegerField(_("asset version"), null=True, blank=True)
     pledge = models.ForeignKey(
-        "registry.Pledge",
+        "pledges.Pledge",
         verbose_name=_("pledge"),
         on_delete=models.PROTECT,
         null=True,

@@ -21,7 +21,7 @@ from django.utils import translation
 
 from certificates.models import Certificate, CertificateKind, CertificateStatus
 from certificates.numbers import compose_certificate_number
-from registry import clock, sequences
+from core import clock, sequences
 from registry.journal import record
 from registry.models import DataAsset
 

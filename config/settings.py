@@ -40,9 +40,16 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_tasks_db",
-    "registry",
-    "valuation",
+    # core, then the domains from the lowest up, then the faces (see README, "Architecture").
+    "core",
     "certificates",
+    "registry",
+    "pledges",
+    "valuation",
+    "api",
+    "portal",
+    "public",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -181,21 +188,21 @@ TASKS = {
 REST_FRAMEWORK = {
     # API-key clients (banks' systems) first, so that a missing key answers 401, then sessions.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "registry.authentication.ApiKeyAuthentication",
+        "api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "registry.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
-        "registry.api_errors.JSONParser",
+        "api.errors.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Per API key (sessions: per user); see registry/api/throttling.py.
+    # Per API key (sessions: per user); see api/throttling.py.
     "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_RATE_PER_KEY", default="600/min")},
 }
 

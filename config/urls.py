@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from registry.admin_login import ThrottledAdminLoginView
+from public.admin_login import ThrottledAdminLoginView
 
 admin.site.site_header = "数据资产登记系统 Data Asset Registry"
 admin.site.site_title = "数据资产登记 Registry"
@@ -15,15 +15,12 @@ urlpatterns = [
     # Before the admin's own URLs: its sign-in is throttled like the site's.
     path("admin/login/", ThrottledAdminLoginView.as_view(), name="admin-login-throttled"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("valuation.urls")),
-    path("api/v1/", include("certificates.api_urls")),
-    path("api/v1/", include("registry.api.urls")),
+    path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("portal/", include("registry.portal.urls")),
-    path("", include("registry.public.urls")),
+    path("portal/", include("portal.urls")),
+    path("", include("public.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("", include("certificates.urls")),
 ]
 
 if settings.DEBUG:

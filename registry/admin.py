@@ -20,6 +20,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from pledges.models import Pledge, PledgeStatus
+from pledges.services import pledge_annul
 from registry import services
 from registry.choices import ObjectionStatus
 from registry.exceptions import IncompleteApplication, RegistryError
@@ -32,11 +34,8 @@ from registry.models import (
     JournalEvent,
     Objection,
     Organisation,
-    Pledge,
-    PledgeStatus,
     User,
 )
-from registry.pledge_services import pledge_annul
 from registry.services import EDITABLE_FIELDS
 from registry.workflow import ACTION_LABELS, Action, actions_from
 

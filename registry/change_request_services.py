@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from registry import clock, journal, services
+from core import clock
+from registry import journal, services
 from registry.choices import AssetStatus, Role
 from registry.exceptions import InvalidTransition, NotPermitted
 from registry.models import ChangeRequest, ChangeRequestKind, ChangeRequestStatus, DataAsset, User

@@ -57,7 +57,7 @@ def jsonable(value: Any) -> Any:
 
 
 def actor_label(actor: Any) -> str:
-    """A user, an API client (see registry.authentication) or None for the registry itself."""
+    """A user, an API client (see api.authentication) or None for the registry itself."""
     return actor.label if actor is not None else SYSTEM_LABEL
 
 

@@ -22,7 +22,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from certificates import services as certificate_services
-from registry import clock, journal, notifications, sequences
+from core import clock, sequences
+from pledges.models import Pledge, PledgeStatus
+from pledges.services import active_pledges_block, pledge_expire
+from registry import journal, notifications
 from registry.choices import (
     DATA_SOURCE_CODES,
     LIVE_STATUSES,
@@ -47,13 +50,10 @@ from registry.models import (
     Objection,
     Organisation,
     OrganisationAPIKey,
-    Pledge,
-    PledgeStatus,
     User,
 )
 from registry.models.assets import CONTENT_FIELDS
 from registry.periods import validity_end
-from registry.pledge_services import active_pledges_block, pledge_expire
 from registry.workdays import add_working_days
 from registry.workflow import ACTION_LABELS, Action, target_of
 from registry.workflow import allows as workflow_allows

@@ -19,8 +19,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Max, Min, OuterRef, Subquery, Sum
 
-from registry import clock
-from registry.bulk import insert_rows
+from core import clock
+from core.bulk import insert_rows
 from registry.choices import AssetStatus
 from registry.exceptions import NotPermitted
 from registry.journal import actor_label

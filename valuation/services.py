@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from registry import clock
+from core import clock
 from registry.choices import AssetStatus
 from registry.exceptions import InvalidTransition, NotPermitted
 from registry.models import DataAsset, User

@@ -6,8 +6,6 @@ from registry.models.change_requests import ChangeRequest, ChangeRequestKind, Ch
 from registry.models.journal import JournalEvent
 from registry.models.objections import Objection
 from registry.models.organisations import Organisation, User
-from registry.models.pledges import Pledge, PledgeStatus
-from registry.models.sequences import SequenceCounter
 
 __all__ = [
     "ApiReadLog",
@@ -21,8 +19,5 @@ __all__ = [
     "Objection",
     "Organisation",
     "OrganisationAPIKey",
-    "Pledge",
-    "PledgeStatus",
-    "SequenceCounter",
     "User",
 ]

@@ -2,7 +2,7 @@
 and with which answer. Banks' look-ups are recorded so that the registry can show who consulted an
 asset's pledge status (domain.md section 6; the registry answers for what it disclosed).
 
-One append-only row per request, written by `registry.api.read_log.api_read_log_record` (one
+One append-only row per request, written by `api.read_log.api_read_log_record` (one
 INSERT). The organisation link carries no database constraint (`DO_NOTHING`, `db_constraint=False`)
 so that the log never blocks or loses anything when an organisation is removed; the label keeps
 what it was called. Invariants (database): the method is an HTTP read verb or POST (bulk look-ups

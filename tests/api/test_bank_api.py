@@ -17,10 +17,11 @@ from django.utils import timezone
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
+from api import selectors
+from api.authentication import ApiClient
 from certificates.models import CertificateStatus
-from registry import access, pledge_services
-from registry.api import selectors
-from registry.authentication import ApiClient
+from pledges import access
+from pledges import services as pledge_services
 from registry.choices import AssetStatus
 from registry.identifiers import compose_registration_number
 from registry.models import ApiReadLog
@@ -466,7 +467,7 @@ def test_read_permission_matrix(live_server, world, subtests):
 
 
 def test_private_view_rule_agrees_with_registry_access(world, subtests):
-    # given: the rule evaluated on prefetched pledges must say what registry.access says
+    # given: the rule evaluated on prefetched pledges must say what pledges.access says
     bank_user = UserFactory(organisation=world.pledgee_bank, role="bank")
     other_bank_user = UserFactory(organisation=world.other_bank, role="bank")
     viewers = {

@@ -16,10 +16,12 @@ from zoneinfo import ZoneInfo
 from django.test import Client as DjangoClient
 
 from certificates.models import Certificate, CertificateKind, CertificateStatus
-from registry import pledge_services, services
+from pledges import services as pledge_services
+from pledges.models import Pledge
+from registry import services
 from registry.choices import AssetStatus
 from registry.identifiers import compose_registration_number
-from registry.models import DataAsset, Organisation, Pledge, User
+from registry.models import DataAsset, Organisation, User
 from tests.api.conftest import Client, IssuedKey
 from tests.factories import BankFactory, OrganisationFactory, UserFactory
 from valuation.models import Appraisal, AppraisalStatus, QualityAssessment

@@ -11,11 +11,12 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from registry import pledge_services
-from registry.api.selectors import names_similar, pledgor_name_core
+from api.selectors import names_similar, pledgor_name_core
+from pledges import services as pledge_services
+from pledges.models import Pledge, PledgeStatus
 from registry.choices import AssetStatus
 from registry.identifiers import compose_registration_number
-from registry.models import JournalEvent, Pledge, PledgeStatus
+from registry.models import JournalEvent
 from tests.api.test_bank_api_data import (
     DEBT_END,
     DEBT_START,

@@ -21,8 +21,9 @@ from pypdf import PdfReader
 
 from certificates.models import Certificate, CertificateKind, CertificateStatus
 from certificates.services import CERTIFICATE_ISSUED
+from pledges.models import Pledge
 from registry.identifiers import compose_registration_number
-from registry.models import JournalEvent, Pledge
+from registry.models import JournalEvent
 from tests.api.conftest import Client
 from tests.api.test_bank_api_data import (
     BankWorld,

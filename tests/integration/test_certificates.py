@@ -22,7 +22,8 @@ from certificates.services import (
     RENDERER_LABEL,
     certificate_render,
 )
-from registry import clock, services
+from core import clock
+from registry import services
 from registry.exceptions import InvalidTransition, NotPermitted, TransitionBlocked
 from registry.models import DataAsset, JournalEvent
 from tests.conftest import AFTER_PUBLICITY, PUBLICITY_END

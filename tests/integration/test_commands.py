@@ -7,16 +7,10 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
+from pledges.models import Pledge
 from registry import services
 from registry.choices import AssetStatus
-from registry.models import (
-    DataAsset,
-    JournalEvent,
-    Organisation,
-    OrganisationAPIKey,
-    Pledge,
-    User,
-)
+from registry.models import DataAsset, JournalEvent, Organisation, OrganisationAPIKey, User
 from tests.factories import complete_application
 
 pytestmark = pytest.mark.django_db

@@ -23,10 +23,9 @@ from certificates.services import (
 )
 from certificates.signing import verify_pdf
 from certificates.verification import trusted_certificate_path
-from registry import clock
-from registry.journal import SYSTEM_LABEL
-from registry.models import DataAsset, JournalEvent, Pledge, PledgeStatus
-from registry.pledge_services import (
+from core import clock
+from pledges.models import Pledge, PledgeStatus
+from pledges.services import (
     pledge_amend,
     pledge_annul,
     pledge_expire,
@@ -34,6 +33,8 @@ from registry.pledge_services import (
     pledge_register,
     pledge_release,
 )
+from registry.journal import SYSTEM_LABEL
+from registry.models import DataAsset, JournalEvent
 from tests.factories import BankFactory, UserFactory
 
 D = dt.date

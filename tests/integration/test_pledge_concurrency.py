@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from registry.models import Pledge, PledgeStatus
-from registry.pledge_services import pledge_register, pledge_release
+from pledges.models import Pledge, PledgeStatus
+from pledges.services import pledge_register, pledge_release
 from tests.factories import BankFactory, UserFactory
 from tests.integration.test_concurrency import _assets_in_publicity, _run_together
 

@@ -11,12 +11,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from registry import clock, services
-from registry.access import can_view_private
-from registry.choices import AssetStatus
-from registry.exceptions import InvalidTransition, NotPermitted, TransitionBlocked
-from registry.models import DataAsset, JournalEvent, Pledge, PledgeStatus
-from registry.pledge_services import (
+from core import clock
+from pledges.access import can_view_private
+from pledges.models import Pledge, PledgeStatus
+from pledges.services import (
     pledge_amend,
     pledge_annul,
     pledge_expire,
@@ -24,6 +22,10 @@ from registry.pledge_services import (
     pledge_register,
     pledge_release,
 )
+from registry import services
+from registry.choices import AssetStatus
+from registry.exceptions import InvalidTransition, NotPermitted, TransitionBlocked
+from registry.models import DataAsset, JournalEvent
 from tests.conftest import AFTER_PUBLICITY
 from tests.factories import (
     BankFactory,

@@ -12,10 +12,11 @@ from django.test import Client
 from django.urls import reverse
 
 from certificates.models import Certificate, CertificateKind, CertificateStatus
-from registry import clock, services
+from core import clock
+from pledges.services import pledge_register
+from registry import services
 from registry.choices import AssetStatus
 from registry.models import DataAsset, JournalEvent, Objection
-from registry.pledge_services import pledge_register
 from tests.factories import (
     BankFactory,
     UserFactory,

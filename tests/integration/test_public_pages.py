@@ -16,11 +16,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
 from certificates.models import Certificate
+from public import views
 from registry import journal, services
 from registry.choices import AssetStatus, ObjectionStatus
 from registry.identifiers import compose_registration_number
 from registry.models import DataAsset, JournalEvent, Objection
-from registry.public import views
 from tests.factories import UserFactory, complete_application, registered_asset, table_counts
 
 PASSWORD = "pass-2026-test"  # UserFactory's password

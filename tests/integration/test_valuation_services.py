@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 
-from registry import clock
+from core import clock
 from registry.choices import AssetStatus
 from registry.exceptions import InvalidTransition, NotPermitted
 from registry.models import DataAsset, JournalEvent

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils import translation
 
-from registry import clock, journal, services
+from core import clock
+from registry import journal, services
 from registry.choices import NUMBERED_STATUSES, AssetStatus, ObjectionStatus, VersionReason
 from registry.exceptions import InvalidTransition, NotPermitted, TransitionBlocked
 from registry.identifiers import (
