@@ -42,15 +42,18 @@ run: seed
 tick: install
 	$(DEMO_ENV) $(BIN)/python manage.py registry_tick
 
+# Style, the layer rule (import-linter contracts in pyproject.toml) and types (mypy).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 fmt: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# The whole suite: lint, migrations in step with the models, then pytest.
+# The whole suite: lint (style, layers, types), migrations in step with the models, then pytest.
 # DATABASE_URL picks the database (SQLite by default; .ci/run runs it on PostgreSQL too).
 test: lint
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run

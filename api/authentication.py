@@ -21,6 +21,7 @@ from django.db import router
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from core.precompiled import PrecompiledValues
 from registry.choices import OrganisationKind, Role
 from registry.models import Organisation, OrganisationAPIKey
 
@@ -45,9 +46,6 @@ def usable_key(key: str) -> OrganisationAPIKey | None:
     What `OrganisationAPIKey.objects.get_from_key` answers, in one precompiled query."""
     global _lookup
     if _lookup is None:
-        # Imported here: this module is loaded with DRF's settings, before the API's modules.
-        from api.selectors import PrecompiledValues
-
         _lookup = PrecompiledValues(
             OrganisationAPIKey,
             _usable_keys_by_prefix,

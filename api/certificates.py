@@ -1,11 +1,12 @@
-"""Certificate verification API: public, like the verification page."""
+"""Certificate verification API: public, like the verification page; rate-limited per address
+(per key or user when one is given), and logged when called with an API key."""
 
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from api.base import ReadApi
 from certificates.forms import DocumentUploadForm
 from certificates.numbers import CertificateNumberError, normalise_certificate_number
 from certificates.selectors import certificate_by_number
@@ -23,7 +24,7 @@ def _certificate(number: str):
     return certificate
 
 
-class CertificateVerifyApi(APIView):
+class CertificateVerifyApi(ReadApi):
     """GET: the certificate's status and public record. POST (multipart `document`): whether
     that PDF is the one the registry issued, its signature valid, and the certificate current."""
 

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from api.selectors import asset_text_search
+from records.register import asset_text_search
 from registry.choices import NUMBERED_STATUSES, AssetStatus, DataCategory
 from registry.identifiers import IdentifierError, normalise_uscc
 from registry.models import DataAsset

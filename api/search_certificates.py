@@ -11,18 +11,16 @@ from django.utils.http import quote_etag
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from api import selectors as api_selectors
 from api import serializers as s
-from api.read_log import ReadLogMixin
-from api.throttling import ApiKeyRateThrottle
+from api.base import ReadApi
 from certificates.models import Certificate, CertificateKind
 from certificates.numbers import CertificateNumberError, normalise_certificate_number
 from certificates.services import certificate_issue_search
 from core import clock
+from pledges import selectors as pledge_selectors
+from records import pledge_status
 from registry.models import Organisation
 
 
@@ -86,11 +84,9 @@ def _response(certificate: Certificate) -> dict:
     }
 
 
-class SearchCertificateCreateApi(ReadLogMixin, APIView):
+class SearchCertificateCreateApi(ReadApi):
     """Run a search and fix its result as a search certificate (signed PDF and JSON)."""
 
-    permission_classes = [IsAuthenticated]
-    throttle_classes = [ApiKeyRateThrottle]
     logs_unsafe_methods = True
 
     @extend_schema(tags=["search certificates"], request=SearchCertificateInputSerializer)
@@ -101,14 +97,14 @@ class SearchCertificateCreateApi(ReadLogMixin, APIView):
         as_of = clock.now()
         query = dict(body.validated_data)
         if "registration_numbers" in query:
-            lookups = api_selectors.pledge_status_bulk(
+            lookups = pledge_status.pledge_status_bulk(
                 query["registration_numbers"], viewer=request.user, as_of=as_of
             )
             results = s.BulkPledgeStatusSerializer(
                 {"as_of": as_of, "results": s.bulk_results(lookups)}
             ).data
         else:
-            found = api_selectors.pledges_by_pledgor(query["pledgor"])
+            found = pledge_selectors.pledges_by_pledgor(query["pledgor"])
             results = s.PledgeSearchSerializer(
                 {
                     "query": found.query,
@@ -125,22 +121,18 @@ class SearchCertificateCreateApi(ReadLogMixin, APIView):
         return Response(_response(certificate), status=status.HTTP_201_CREATED)
 
 
-class SearchCertificateDetailApi(ReadLogMixin, APIView):
+class SearchCertificateDetailApi(ReadApi):
     """A search certificate's query and results as fixed (the requesting organisation only)."""
 
-    permission_classes = [IsAuthenticated]
-    throttle_classes = [ApiKeyRateThrottle]
 
     @extend_schema(tags=["search certificates"])
     def get(self, request, number: str):
         return Response(_response(_search_certificate(request, number)))
 
 
-class SearchCertificateDocumentApi(ReadLogMixin, APIView):
+class SearchCertificateDocumentApi(ReadApi):
     """The signed PDF of a search certificate (the requesting organisation only)."""
 
-    permission_classes = [IsAuthenticated]
-    throttle_classes = [ApiKeyRateThrottle]
 
     @extend_schema(tags=["search certificates"], responses={(200, "application/pdf"): bytes})
     def get(self, request, number: str):

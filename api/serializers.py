@@ -11,14 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from api.selectors import (
-    MALFORMED,
-    NOT_FOUND,
-    BulkLookup,
-    PledgeStatusSnapshot,
-    current_certificate,
-)
 from pledges.models import PledgeStatus
+from records.pledge_status import MALFORMED, NOT_FOUND, BulkLookup, PledgeStatusSnapshot
+from records.register import current_certificate
 
 MAX_BULK_NUMBERS = 1000
 MAX_REASON = 2000

@@ -1,14 +1,14 @@
 """Valuation API: compute-only previews (domain.md section 9); nothing is stored."""
 
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from api.base import BaseApi
 from api.permissions import IsRegistrarOrApiClient
 from valuation.methods.appraise import appraise
 from valuation.methods.quality_payload import grade_body, quality_response
 
 
-class ValuationPreviewApi(APIView):
+class ValuationPreviewApi(BaseApi):
     """POST a method body (cost / income / market, or reconciled); get the value, its low / high
     range and the full breakdown. Amounts are decimal strings; errors name the field (400)."""
 
@@ -18,7 +18,7 @@ class ValuationPreviewApi(APIView):
         return Response(appraise(request.data).as_response())
 
 
-class QualityPreviewApi(APIView):
+class QualityPreviewApi(BaseApi):
     """POST GB/T 36344 measurements (and optional weights); get the score, grade and breakdown."""
 
     permission_classes = [IsRegistrarOrApiClient]

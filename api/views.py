@@ -17,19 +17,19 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api import examples
-from api import selectors as api_selectors
 from api import serializers as s
 from api.authentication import ApiClient
+from api.base import ApiPolicy, ReadApi, WriteApi
 from api.filters import PublicAssetFilter
 from api.permissions import IsRegistrarOrApiClient
 from api.read_log import ReadLogMixin
-from api.throttling import ApiKeyRateThrottle
 from core import clock
+from pledges import selectors as pledge_selectors
 from pledges import services as pledge_services
 from pledges.models import Pledge
+from records import pledge_status, register
 from registry.identifiers import IdentifierError, normalise_registration_number, normalise_uscc
 from registry.models import Organisation
 
@@ -69,11 +69,11 @@ def _canonical_number(value: str, field: str = "registration_number") -> str:
 
 
 def _not_found(number: str) -> NotFound:
-    return NotFound(api_selectors.not_found_message(number))
+    return NotFound(pledge_status.not_found_message(number))
 
 
 def _pledge_or_404(number: str) -> Pledge:
-    pledge = api_selectors.pledge_by_number(number)
+    pledge = pledge_selectors.pledge_by_number(number)
     if pledge is None:
         raise NotFound(f"No pledge has the number {number}.")
     return pledge
@@ -82,16 +82,6 @@ def _pledge_or_404(number: str) -> Pledge:
 def _pledge_response(number: str, http_status: int = status.HTTP_200_OK) -> Response:
     """The pledge as it now stands (with its rank), read after the service's commit."""
     return Response(s.PledgeSerializer(_pledge_or_404(number)).data, status=http_status)
-
-
-class ReadApi(ReadLogMixin, APIView):
-    permission_classes = [IsAuthenticated]
-    throttle_classes = [ApiKeyRateThrottle]
-
-
-class WriteApi(APIView):
-    permission_classes = [IsRegistrarOrApiClient]
-    throttle_classes = [ApiKeyRateThrottle]
 
 
 # --- assets ----------------------------------------------------------------------------------
@@ -103,19 +93,17 @@ class AssetCursorPagination(CursorPagination):
 
 
 @extend_schema(tags=["assets"], responses={200: s.AssetListItemSerializer, **ERRORS})
-class AssetListApi(ReadLogMixin, generics.ListAPIView):
+class AssetListApi(ReadLogMixin, ApiPolicy, generics.ListAPIView):
     """The public register: registered assets and those whose registration expired, was cancelled
     or revoked (never applications). Newest first, 50 per page (`page_size` up to 200), following
     the `next` cursor."""
 
-    permission_classes = [IsAuthenticated]
-    throttle_classes = [ApiKeyRateThrottle]
     serializer_class = s.AssetListItemSerializer
     filterset_class = PublicAssetFilter
     pagination_class = AssetCursorPagination
 
     def get_queryset(self):
-        return api_selectors.public_assets()
+        return register.public_assets()
 
 
 class AssetDetailApi(ReadApi):
@@ -129,7 +117,7 @@ class AssetDetailApi(ReadApi):
     )
     def get(self, request, registration_number: str):
         number = _canonical_number(registration_number)
-        asset = api_selectors.public_asset(number)
+        asset = register.public_asset(number)
         if asset is None:
             raise _not_found(number)
         return Response(s.AssetDetailSerializer(asset).data)
@@ -151,7 +139,7 @@ class AssetPledgeStatusApi(ReadApi):
         # The hot path of the API: two precompiled queries and a hand-built body (same JSON as
         # PledgeStatusSerializer, which documents it).
         number = _canonical_number(registration_number)
-        snapshot = api_selectors.pledge_status(number, viewer=request.user, as_of=clock.now())
+        snapshot = pledge_status.pledge_status(number, viewer=request.user, as_of=clock.now())
         if snapshot is None:
             raise _not_found(number)
         return Response(s.pledge_status_data(snapshot))
@@ -174,7 +162,7 @@ class PledgeStatusBulkApi(ReadApi):
         body = s.BulkPledgeStatusInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         as_of = clock.now()
-        lookups = api_selectors.pledge_status_bulk(
+        lookups = pledge_status.pledge_status_bulk(
             body.validated_data["registration_numbers"], viewer=request.user, as_of=as_of
         )
         return Response(s.bulk_pledge_status_data(as_of, lookups))
@@ -189,11 +177,9 @@ class PledgeStatusBulkApi(ReadApi):
 
 
 # --- pledges ---------------------------------------------------------------------------------
-class PledgesApi(ReadLogMixin, APIView):
+class PledgesApi(ReadApi):
     """GET: search by pledgor; POST: file a pledge. Two operations on one URL (the REST shape the
     API promises), so one class holds both; each method is as thin as a view of its own."""
-
-    throttle_classes = [ApiKeyRateThrottle]
 
     def get_permissions(self):
         if self.request.method == "POST":
@@ -212,7 +198,7 @@ class PledgesApi(ReadLogMixin, APIView):
         (ignoring case, spaces, parenthesised parts and legal-form suffixes such as 有限公司)."""
         query = s.PledgeSearchInputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        found = api_selectors.pledges_by_pledgor(
+        found = pledge_selectors.pledges_by_pledgor(
             query.validated_data["pledgor"], status=query.validated_data.get("status")
         )
         result = {
@@ -237,7 +223,7 @@ class PledgesApi(ReadLogMixin, APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         number = _canonical_number(data["registration_number"])
-        asset = api_selectors.asset_by_number(number)
+        asset = register.asset_by_number(number)
         if asset is None:
             raise _not_found(number)
         pledge = pledge_services.pledge_register(
@@ -260,7 +246,7 @@ def _pledgee(request, uscc: str | None) -> Organisation:
             code = normalise_uscc(uscc)
         except IdentifierError as exc:
             raise ValidationError({"pledgee_uscc": [str(exc)]}) from exc
-        pledgee = api_selectors.organisation_by_uscc(code)
+        pledgee = register.organisation_by_uscc(code)
         if pledgee is None:
             raise ValidationError({"pledgee_uscc": [f"No organisation has the USCC {code}."]})
         return pledgee

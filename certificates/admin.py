@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from certificates.models import Certificate
-from registry.admin import RegistrarOnly
+from core.admin import RegistrarOnly
 
 
 @admin.register(Certificate)

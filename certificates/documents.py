@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -57,11 +59,6 @@ def certificate_data(certificate: Certificate) -> CertificateData:
     )
 
 
-TITLES = {
-    CertificateKind.REGISTRATION: "数据资产登记证书",
-    CertificateKind.PLEDGE: "质押登记证明",
-    CertificateKind.SEARCH: "查询证明",
-}
 SEARCH_ROWS_PRINTED = 15
 
 
@@ -77,11 +74,11 @@ def _common_context(certificate: Certificate) -> dict:
     }
 
 
-def _pledge_html(certificate: Certificate) -> str:
+def _pledge_html(certificate: Certificate, template: str) -> str:
     context = _common_context(certificate)
     context["secured_amount"] = f"{Decimal(context['c']['secured_amount']):,.2f}"
     context["asset_name_class"] = "size-m"
-    return render_to_string("certificates/pledge.html", context)
+    return render_to_string(template, context)
 
 
 def _search_rows(results: dict) -> list[tuple[str, str, str]]:
@@ -99,7 +96,7 @@ def _search_rows(results: dict) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _search_html(certificate: Certificate) -> str:
+def _search_html(certificate: Certificate, template: str) -> str:
     context = _common_context(certificate)
     content = context["c"]
     query = content["query"]
@@ -114,23 +111,64 @@ def _search_html(certificate: Certificate) -> str:
     context["more"] = max(0, len(rows) - SEARCH_ROWS_PRINTED)
     searched_at = clock.localtime(dt.datetime.fromisoformat(content["searched_at"]))
     context["searched_at"] = searched_at.strftime("%Y-%m-%d %H:%M:%S")
-    return render_to_string("certificates/search.html", context)
+    return render_to_string(template, context)
+
+
+def _registration_pdf(certificate: Certificate, template: str) -> bytes:
+    # CertificateData picks the same template (certificates.rendering.TEMPLATES).
+    return render_certificate_pdf(
+        certificate_data(certificate), font_dir=settings.CERTIFICATE_FONT_DIR
+    )
+
+
+def _pledge_pdf(certificate: Certificate, template: str) -> bytes:
+    return html_to_pdf(_pledge_html(certificate, template), font_dir=settings.CERTIFICATE_FONT_DIR)
+
+
+def _search_pdf(certificate: Certificate, template: str) -> bytes:
+    return html_to_pdf(_search_html(certificate, template), font_dir=settings.CERTIFICATE_FONT_DIR)
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """How the engine renders one kind of certificate. Its content is built by the issuing
+    domain (`registry.certificates`, `pledges.certificates`, the API's search) and fixed at issue;
+    this says what the document is called and how that content becomes a page."""
+
+    title: str  # printed, and the signature's reason
+    template: str
+    render: Callable[[Certificate, str], bytes]  # (certificate, template) → PDF
+
+
+KINDS: dict[str, KindSpec] = {
+    CertificateKind.REGISTRATION: KindSpec(
+        "数据资产登记证书", "certificates/registration.html", _registration_pdf
+    ),
+    CertificateKind.PLEDGE: KindSpec("质押登记证明", "certificates/pledge.html", _pledge_pdf),
+    CertificateKind.SEARCH: KindSpec("查询证明", "certificates/search.html", _search_pdf),
+}
+TITLES = {kind: spec.title for kind, spec in KINDS.items()}
+
+
+class UnknownCertificateKind(ImproperlyConfigured):
+    """A certificate row of a kind the engine has no renderer for (never rendered as another)."""
+
+
+def kind_spec(kind: str) -> KindSpec:
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise UnknownCertificateKind(f"No renderer for certificate kind {kind!r}.") from None
 
 
 def build_pdf(certificate: Certificate) -> tuple[bytes, bool]:
     """The rendered and signed PDF of a certificate, and whether it is signed."""
-    if certificate.kind == CertificateKind.REGISTRATION:
-        pdf = render_certificate_pdf(
-            certificate_data(certificate), font_dir=settings.CERTIFICATE_FONT_DIR
-        )
-    elif certificate.kind == CertificateKind.PLEDGE:
-        pdf = html_to_pdf(_pledge_html(certificate), font_dir=settings.CERTIFICATE_FONT_DIR)
-    else:
-        pdf = html_to_pdf(_search_html(certificate), font_dir=settings.CERTIFICATE_FONT_DIR)
+    spec = kind_spec(certificate.kind)
+    pdf = spec.render(certificate, spec.template)
     signed = sign_pdf(
         pdf,
         signing_identity(),
-        reason=f"{TITLES[CertificateKind(certificate.kind)]} {certificate.number}",
+        reason=f"{spec.title} {certificate.number}",
         location=settings.REGISTRY_NAME,
     )
     return signed, True

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from certificates import ports
 from certificates.models import Certificate, CertificateStatus
-from registry.choices import AssetStatus
 
-# What a verifier is told, beyond the certificate's own status.
+# What a verifier is told, beyond the certificate's own status (a standing rule may say so).
 EFFECTIVE_EXPIRED = "expired"
 
 
@@ -22,12 +22,8 @@ def successor_of(certificate: Certificate) -> Certificate | None:
 
 
 def effective_status(certificate: Certificate) -> str:
-    """valid / superseded / revoked, or expired when the registration itself has lapsed."""
+    """valid / superseded / revoked, or what the issuing domain's standing rule says of a valid
+    one (e.g. expired when the registration itself has lapsed: `registry.certificates`)."""
     if certificate.status != CertificateStatus.VALID:
         return certificate.status
-    asset = certificate.asset
-    if asset is not None and asset.status == AssetStatus.EXPIRED:
-        return EFFECTIVE_EXPIRED
-    if asset is not None and asset.status in (AssetStatus.CANCELLED, AssetStatus.REVOKED):
-        return CertificateStatus.REVOKED
-    return CertificateStatus.VALID
+    return ports.standing(certificate) or CertificateStatus.VALID

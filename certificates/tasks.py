@@ -9,6 +9,8 @@ from django.tasks import task
 
 @task()
 def render_certificate(certificate_id: int) -> str:
-    from certificates.services import certificate_render
+    # Not a cycle: this module stays light because every web process imports it to enqueue,
+    # while rendering brings WeasyPrint and pyHanko, loaded only by the process that renders.
+    from certificates.render import certificate_render
 
     return certificate_render(certificate_id=certificate_id).number

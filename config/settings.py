@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "registry",
     "pledges",
     "valuation",
+    "records",
     "api",
     "portal",
     "public",
@@ -113,7 +114,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT: Path | None = BASE_DIR / "staticfiles"  # None in tests (settings_test)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")

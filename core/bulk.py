@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
+from django.db.models import ForeignObjectRel
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[dict], *, batch_size: int = 5000) -> int:
@@ -20,16 +21,23 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict], *, batch_size: 
     names = list(rows[0])
     fields = [model._meta.get_field(name) for name in names]
     if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**row) for row in rows], batch_size=batch_size)
+        model._default_manager.bulk_create([model(**row) for row in rows], batch_size=batch_size)
         return len(rows)
     json_fields = {f.name for f in fields if isinstance(f, models.JSONField)}
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(_column(f)) for f in fields)
     statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(_values(row, names, json_fields))
     return len(rows)
+
+
+def _column(field: models.Field | ForeignObjectRel) -> str:
+    """The table column of a row key: COPY can only fill the model's own columns."""
+    if not isinstance(field, models.Field) or field.column is None:
+        raise ValueError(f"{field.name!r} is not a table column")
+    return field.column
 
 
 def _values(row: dict, names: list[str], json_fields: set[str]) -> Iterable:

@@ -29,6 +29,8 @@ from registry.identifiers import (
 )
 from registry.models import AssetVersion, DataAsset, Organisation, User
 from registry.periods import validity_end
+from valuation.methods.quality import grade_for
+from valuation.models import QualityAssessment, UsageRecord
 
 NAME_PREFIX = "批量演示数据集"
 HOLDER_PREFIX = "批量演示企业"
@@ -101,8 +103,6 @@ def seed_bulk(target: int, *, pledges: int | None = None, today: dt.date | None 
 
 
 def _insert_assets(serials: range, holders: list[Organisation], registrar: User, today):
-    from valuation.methods.quality import grade_for
-    from valuation.models import QualityAssessment, UsageRecord
 
     count = len(serials)
     registered_on = today - dt.timedelta(days=60)

@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from certificates.models import Certificate
+from certificates.render import certificate_render
 from core import clock
+from pledges.models import Pledge
+from pledges.services import pledge_register
 from registry import services
 from registry.choices import AssetStatus, OrganisationKind, Role
 from registry.identifiers import uscc_with_check_character
@@ -154,8 +158,6 @@ def seed(today: dt.date | None = None) -> SeedReport:
 
 def _pledge_demo_assets(port, bank, second_bank, registrar, today: dt.date) -> None:
     """Two pledges on the first demo asset (ranked 1 and 2), one on the second."""
-    from pledges.models import Pledge
-    from pledges.services import pledge_register
 
     plan = [
         ("港口集装箱物流轨迹数据集", bank, "5000000.00", 365),
@@ -185,8 +187,6 @@ def _bank_api_key(bank: Organisation) -> str:
 
 def _render_pending_certificates() -> None:
     """The demo's certificates are ready at once, with or without a task worker running."""
-    from certificates.models import Certificate
-    from certificates.services import certificate_render
 
     for pk in Certificate.objects.filter(rendered_at__isnull=True).values_list("pk", flat=True):
         certificate_render(certificate_id=pk)

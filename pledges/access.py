@@ -1,33 +1,45 @@
-"""Who may see an asset's private material (certificates' PDFs, appraisal details, drafts).
+"""Who may see an asset's private material (certificates' PDFs, appraisal values, drafts): one
+rule for the pages, the downloads and the bank API.
 
 The holder's users and registrars always may, and so may pledgees with an active pledge on the
-asset (domain.md section 6); everyone else sees public records only.
+asset (domain.md section 6); everyone else sees public records only. `may_view_private` decides
+on ids, so a bulk read decides for many assets on pledges it already fetched; `can_view_private`
+asks the database for the active pledgees only when the rule gets that far.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pledges.models import Pledge, PledgeStatus
 from registry.models import DataAsset
 
 
-def can_view_private(user: Any, asset: DataAsset) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
+def may_view_private(
+    viewer: Any,
+    *,
+    holder_id: int | None,
+    active_pledgee_ids: Iterable[int] | Callable[[], Iterable[int]],
+) -> bool:
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
         return False
-    if getattr(user, "is_registrar", False):
+    if getattr(viewer, "is_registrar", False):
         return True
-    if user.acts_for(asset.holder_id):
+    if viewer.acts_for(holder_id):
         return True
-    return is_active_pledgee(user, asset)
+    organisation_id = getattr(viewer, "organisation_id", None)
+    if not getattr(viewer, "is_active", False) or organisation_id is None:
+        return False
+    pledgee_ids = active_pledgee_ids() if callable(active_pledgee_ids) else active_pledgee_ids
+    return any(pledgee_id == organisation_id for pledgee_id in pledgee_ids)
 
 
-def is_active_pledgee(user: Any, asset: DataAsset) -> bool:
-    organisation_id = getattr(user, "organisation_id", None)
-    return (
-        getattr(user, "is_active", False)
-        and organisation_id is not None
-        and Pledge.objects.filter(
-            asset=asset, pledgee_id=organisation_id, status=PledgeStatus.ACTIVE
-        ).exists()
+def can_view_private(user: Any, asset: DataAsset) -> bool:
+    return may_view_private(
+        user,
+        holder_id=asset.holder_id,
+        active_pledgee_ids=lambda: Pledge.objects.filter(
+            asset=asset, status=PledgeStatus.ACTIVE
+        ).values_list("pledgee_id", flat=True),
     )

@@ -9,6 +9,7 @@ no gap or tie, and a release racing a filing sees a consistent set of active ple
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -17,20 +18,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from certificates import services as certificate_services
 from core import clock, sequences
+from pledges.certificates import pledge_certificate_issue, pledge_certificate_revoke
+from pledges.events import (
+    PLEDGE_AMENDED,
+    PLEDGE_ANNULLED,
+    PLEDGE_EXPIRED,
+    PLEDGE_EXTENDED,
+    PLEDGE_REGISTERED,
+    PLEDGE_RELEASED,
+)
 from pledges.models import Pledge, PledgeStatus
 from registry import journal
 from registry.choices import AssetStatus, OrganisationKind, Role
-from registry.exceptions import InvalidTransition, NotPermitted, TransitionBlocked
+from registry.exceptions import InvalidTransition, NotPermitted, RegistryError, TransitionBlocked
 from registry.models import DataAsset, Organisation
-
-PLEDGE_REGISTERED = "pledge.registered"
-PLEDGE_AMENDED = "pledge.amended"
-PLEDGE_EXTENDED = "pledge.extended"
-PLEDGE_RELEASED = "pledge.released"
-PLEDGE_ANNULLED = "pledge.annulled"
-PLEDGE_EXPIRED = "pledge.expired"
 
 MAX_AMOUNT = Decimal("1e17")
 
@@ -161,7 +163,7 @@ def pledge_register(
         registration_end=registration_end.isoformat(),
         rank=rank,
     )
-    certificate_services.certificate_issue_pledge(pledge=pledge, actor=actor, reason="registration")
+    pledge_certificate_issue(pledge=pledge, actor=actor, reason="registration")
     return pledge
 
 
@@ -209,7 +211,7 @@ def pledge_amend(
         reason=reason.strip(),
         changes={f: {"old": old, "new": new} for f, (old, new) in changes.items()},
     )
-    certificate_services.certificate_issue_pledge(pledge=pledge, actor=actor, reason="amendment")
+    pledge_certificate_issue(pledge=pledge, actor=actor, reason="amendment")
     return pledge
 
 
@@ -249,7 +251,7 @@ def pledge_extend(
             if value != getattr(pledge, field)
         },
     )
-    certificate_services.certificate_issue_pledge(pledge=pledge, actor=actor, reason="extension")
+    pledge_certificate_issue(pledge=pledge, actor=actor, reason="extension")
     return pledge
 
 
@@ -259,7 +261,7 @@ def _close(pledge: Pledge, status: PledgeStatus, event: str, actor: Any, reason:
     pledge.status_reason = reason
     pledge.save(update_fields=["status", "status_changed_at", "status_reason"])
     _journal(event, pledge, actor, reason=reason)
-    certificate_services.certificate_revoke_pledge(pledge=pledge, actor=actor, reason=reason)
+    pledge_certificate_revoke(pledge=pledge, actor=actor, reason=reason)
     return pledge
 
 
@@ -312,3 +314,29 @@ def active_pledges_block(asset: DataAsset, *, consent: bool, step: str) -> None:
             _("The asset is pledged (%(numbers)s): %(step)s needs the pledgees' written consent.")
             % {"numbers": ", ".join(active), "step": step}
         )
+
+
+@dataclasses.dataclass
+class PledgeTickReport:
+    expired: list[str] = dataclasses.field(default_factory=list)
+    failed: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def pledges_expire_lapsed(*, today: dt.date | None = None) -> PledgeTickReport:
+    """Expire every active pledge whose registration period ended before `today` (housekeeping,
+    run daily with the registry's tick); each pledge in its own transaction."""
+    day = today or clock.today()
+    report = PledgeTickReport()
+    lapsed = (
+        Pledge.objects.filter(status=PledgeStatus.ACTIVE, registration_end__lt=day)
+        .order_by("registration_end", "pk")
+        .values_list("number", flat=True)
+    )
+    for number in lapsed:
+        try:
+            pledge_expire(pledge=number, on=day)
+        except (RegistryError, ValidationError) as exc:
+            report.failed[number] = str(getattr(exc, "message", exc))
+        else:
+            report.expired.append(number)
+    return report

@@ -18,9 +18,9 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from registry.change_request_services import typed_value
 from registry.models import DataAsset
 from registry.models.assets import CONTENT_FIELDS
+from registry.services.change_requests import typed_value
 
 FILE_FIELDS = ("sample_file", "source_proof_file")
 ASSET_FORM_FIELDS = (*CONTENT_FIELDS, *FILE_FIELDS)

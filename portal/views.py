@@ -30,10 +30,10 @@ from portal.forms import (
     label_of,
 )
 from registry import services
-from registry.change_request_services import change_request_file
 from registry.choices import AssetStatus, Role
 from registry.exceptions import IncompleteApplication, RegistryError
 from registry.models import ChangeRequestKind, DataAsset
+from registry.services.change_requests import change_request_file
 from valuation.selectors import current_quality, latest_final_appraisal
 
 SAVE = "save"

@@ -12,8 +12,8 @@ import re
 
 from django.db.models import Q, QuerySet
 
-from api.selectors import current_certificate, public_assets
 from core import clock
+from records.register import current_certificate, public_assets
 from registry.choices import AssetStatus
 from registry.models import DataAsset, Objection
 

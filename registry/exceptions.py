@@ -1,16 +1,15 @@
-"""Domain errors of the registry. Views map them to messages (admin) or HTTP errors (API)."""
+"""Domain errors of the registry. Views map them to messages (admin) or HTTP errors (API).
+
+Pledges and valuation raise these too (a refused step is a refused step, whichever domain
+refuses it); their base, `core.exceptions.DomainError`, is what faces catch."""
+
+from core.exceptions import DomainError
 
 
-class RegistryError(Exception):
+class RegistryError(DomainError):
     """Base of every registry domain error; `code` is a stable identifier for API clients."""
 
     code = "registry_error"
-
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
 
 
 class InvalidTransition(RegistryError):

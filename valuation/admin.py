@@ -3,24 +3,26 @@
 Assessments and appraisals are entered on a form that shows the computed result (score and
 grade; value, range and breakdown) before anything is saved; saving calls the service, which
 computes again from the same inputs. Stored rows are read-only; drafts are finalised by an action.
-The asset page gains the quality and appraisal history and a value-over-time chart.
+The registry's asset page gains the quality and appraisal history and a value-over-time chart
+(an `AssetPagePart`: the registry cannot import valuation, so valuation extends its page).
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from certificates.models import Certificate
-from registry.admin import DataAssetAdmin, ReadOnlyInline, RegistrarOnly, _error_text
-from registry.exceptions import RegistryError
+from core.admin import ReadOnlyInline, RegistrarOnly, error_text
+from core.exceptions import DomainError
+from registry.admin.assets import AssetPagePart, extend_asset_page
 from registry.models import DataAsset
 from valuation import selectors, services
 from valuation.charts import value_chart
@@ -61,8 +63,8 @@ class EntryWithPreview:
                     try:
                         with transaction.atomic():
                             saved = self.save_entry(request, form)
-                    except (RegistryError, ValidationError) as exc:
-                        form.add_error(None, _error_text(exc))
+                    except (DomainError, ValidationError) as exc:
+                        form.add_error(None, error_text(exc))
                     else:
                         messages.success(request, _("Saved."))
                         url = reverse(
@@ -160,8 +162,8 @@ class AppraisalAdmin(EntryWithPreview, ReadOnlyAdmin):
             try:
                 with transaction.atomic():
                     services.appraisal_finalise(appraisal=appraisal, actor=request.user)
-            except (RegistryError, ValidationError) as exc:
-                messages.error(request, f"{appraisal}: {_error_text(exc)}")
+            except (DomainError, ValidationError) as exc:
+                messages.error(request, f"{appraisal}: {error_text(exc)}")
             else:
                 messages.success(request, _("Finalised: %(a)s") % {"a": appraisal})
 
@@ -219,38 +221,25 @@ class AppraisalInline(ReadOnlyInline):
     show_change_link = True
 
 
-class CertificateInline(ReadOnlyInline):
-    model = Certificate
-    fields = readonly_fields = ("number", "status", "issued_at", "rendered_at", "signed")
-    ordering = ("-issued_at", "-id")
-    show_change_link = True
+def _asset_page_context(request: HttpRequest, asset: DataAsset) -> dict[str, Any]:
+    history = selectors.final_appraisal_history(asset)
+    return {
+        "value_chart": value_chart(
+            [(a.base_date, a.value_amount, a.low_amount, a.high_amount) for a in history]
+        ),
+        "current_quality": selectors.current_quality(asset),
+        "latest_value": selectors.latest_final_appraisal(asset),
+        "assess_url": reverse("admin:valuation_qualityassessment_add") + f"?asset={asset.pk}",
+        "appraise_url": reverse("admin:valuation_appraisal_add") + f"?asset={asset.pk}",
+    }
 
 
-admin.site.unregister(DataAsset)
-
-
-@admin.register(DataAsset)
-class DataAssetValuationAdmin(DataAssetAdmin):
-    """The registry's asset admin, with grading and appraisal history and a value chart."""
-
-    inlines = (*DataAssetAdmin.inlines, QualityInline, AppraisalInline, CertificateInline)
-    change_form_template = "admin/valuation/dataasset_change_form.html"
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        extra_context = extra_context or {}
-        if object_id:
-            asset = self.get_object(request, object_id)
-            if asset is not None:
-                history = selectors.final_appraisal_history(asset)
-                extra_context["value_chart"] = value_chart(
-                    [(a.base_date, a.value_amount, a.low_amount, a.high_amount) for a in history]
-                )
-                extra_context["current_quality"] = selectors.current_quality(asset)
-                extra_context["latest_value"] = selectors.latest_final_appraisal(asset)
-                extra_context["assess_url"] = (
-                    reverse("admin:valuation_qualityassessment_add") + f"?asset={asset.pk}"
-                )
-                extra_context["appraise_url"] = (
-                    reverse("admin:valuation_appraisal_add") + f"?asset={asset.pk}"
-                )
-        return super().changeform_view(request, object_id, form_url, extra_context)
+# The registry's asset page, with grading and appraisal history and a value chart.
+extend_asset_page(
+    AssetPagePart(
+        inlines=(QualityInline, AppraisalInline),
+        context=_asset_page_context,
+        panel_template="admin/valuation/asset_panel.html",
+        tools_template="admin/valuation/asset_tools.html",
+    )
+)

@@ -6,14 +6,15 @@ from typing import Any
 
 from registry.journal import asset_label, record
 from registry.models import JournalEvent
+from valuation.events import (  # noqa: F401 (writers and callers name the types through here too)
+    APPRAISAL_DRAFTED,
+    APPRAISAL_FINALISED,
+    APPRAISAL_REVISED,
+    BATCH_REVALUED,
+    QUALITY_ASSESSED,
+    USAGE_RECORDED,
+)
 from valuation.models import Appraisal, QualityAssessment, UsageRecord
-
-QUALITY_ASSESSED = "quality.assessed"
-USAGE_RECORDED = "usage.recorded"
-APPRAISAL_DRAFTED = "appraisal.drafted"
-APPRAISAL_REVISED = "appraisal.revised"
-APPRAISAL_FINALISED = "appraisal.finalised"
-BATCH_REVALUED = "appraisal.batch_revalued"
 
 
 def record_quality_assessed(*, assessment: QualityAssessment, actor: Any) -> JournalEvent:

@@ -12,6 +12,12 @@ def current_quality(asset: DataAsset) -> QualityAssessment | None:
     return asset.quality_assessments.order_by("-assessed_on", "-id").first()
 
 
+def current_quality_grade(asset: DataAsset) -> str:
+    """The grade of the current assessment, "" when the asset is not graded."""
+    quality = current_quality(asset)
+    return quality.grade if quality else ""
+
+
 def latest_final_appraisal(asset: DataAsset) -> Appraisal | None:
     return (
         asset.appraisals.filter(status=AppraisalStatus.FINAL).order_by("-base_date", "-id").first()

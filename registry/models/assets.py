@@ -17,6 +17,7 @@ Invariants held by the database:
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -40,6 +41,9 @@ from registry.choices import (
 )
 from registry.models.organisations import Organisation
 from registry.validators import validate_registration_number, validate_sha256_hex
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # The application fields a holder fills in (domain.md section 2); a version snapshot stores them.
 CONTENT_FIELDS = (
@@ -311,7 +315,9 @@ class DataAsset(models.Model):
         labels = []
         for field in ("right_holding", "right_processing", "right_operation"):
             if getattr(self, field):
-                labels.append(str(self._meta.get_field(field).verbose_name))
+                model_field = self._meta.get_field(field)
+                assert isinstance(model_field, models.Field)  # the right_* booleans, not relations
+                labels.append(str(model_field.verbose_name))
         return labels
 
     @property
@@ -328,7 +334,7 @@ class DataAsset(models.Model):
 
     # --- validation --------------------------------------------------------------------------
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         if self.name and not self.name.strip():  # "" is already refused as blank
             errors["name"] = _("The asset name cannot be empty.")
         if (

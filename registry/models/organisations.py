@@ -91,5 +91,5 @@ class User(AbstractUser):
 
     @property
     def label(self) -> str:
-        org = f" @ {self.organisation.name}" if self.organisation_id else ""
+        org = f" @ {self.organisation.name}" if self.organisation is not None else ""
         return f"{self.get_username()}{org}"

@@ -17,11 +17,12 @@ from django.utils import timezone
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
-from api import selectors
 from api.authentication import ApiClient
 from certificates.models import CertificateStatus
 from pledges import access
 from pledges import services as pledge_services
+from pledges.access import may_view_private
+from records.register import assets_for_pledge_status
 from registry.choices import AssetStatus
 from registry.identifiers import compose_registration_number
 from registry.models import ApiReadLog
@@ -481,13 +482,15 @@ def test_private_view_rule_agrees_with_registry_access(world, subtests):
         "holder key": ApiClient(organisation=world.holder, key_prefix="h"),
         "registrar": world.registrar,
     }
-    asset = selectors.assets_for_pledge_status([world.asset.registration_number])[
+    asset = assets_for_pledge_status([world.asset.registration_number])[
         world.asset.registration_number
     ]
     for label, viewer in viewers.items():
         with subtests.test(viewer=label):
-            assert selectors.may_view_private(
-                viewer, asset, asset.active_pledges
+            assert may_view_private(
+                viewer,
+                holder_id=asset.holder_id,
+                active_pledgee_ids=[pledge.pledgee_id for pledge in asset.active_pledges],
             ) is access.can_view_private(viewer, world.asset)
 
 

@@ -11,9 +11,9 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from api.selectors import names_similar, pledgor_name_core
 from pledges import services as pledge_services
 from pledges.models import Pledge, PledgeStatus
+from pledges.selectors import names_similar, pledgor_name_core
 from registry.choices import AssetStatus
 from registry.identifiers import compose_registration_number
 from registry.models import JournalEvent

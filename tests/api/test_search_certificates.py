@@ -19,8 +19,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from pypdf import PdfReader
 
+from certificates.events import CERTIFICATE_ISSUED
 from certificates.models import Certificate, CertificateKind, CertificateStatus
-from certificates.services import CERTIFICATE_ISSUED
 from pledges.models import Pledge
 from registry.identifiers import compose_registration_number
 from registry.models import JournalEvent

@@ -13,15 +13,14 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone, translation
 
 from certificates import selectors
-from certificates.models import Certificate, CertificateKind, CertificateStatus
-from certificates.services import (
+from certificates.events import (
     CERTIFICATE_ISSUED,
     CERTIFICATE_RENDERED,
     CERTIFICATE_REVOKED,
     CERTIFICATE_SUPERSEDED,
-    RENDERER_LABEL,
-    certificate_render,
 )
+from certificates.models import Certificate, CertificateKind, CertificateStatus
+from certificates.render import RENDERER_LABEL, certificate_render
 from core import clock
 from registry import services
 from registry.exceptions import InvalidTransition, NotPermitted, TransitionBlocked
@@ -563,4 +562,4 @@ def test_database_accepts_a_second_valid_certificate_for_another_asset(registere
 
 def _renders(callbacks) -> list:
     """The on-commit callbacks that render a certificate (others notify people by e-mail)."""
-    return [c for c in callbacks if c.__qualname__.startswith("_issue.")]
+    return [c for c in callbacks if c.__qualname__.startswith("certificate_issue.")]

@@ -9,11 +9,6 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
-from registry.change_request_services import (
-    change_request_approve,
-    change_request_file,
-    change_request_reject,
-)
 from registry.exceptions import InvalidTransition, NotPermitted, TransitionBlocked
 from registry.models import (
     AssetVersion,
@@ -23,6 +18,11 @@ from registry.models import (
     JournalEvent,
 )
 from registry.services import RENEWAL_WINDOW_DAYS
+from registry.services.change_requests import (
+    change_request_approve,
+    change_request_file,
+    change_request_reject,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ way to rewrite history (append-only in the ORM, and in the database on PostgreSQ
 import pytest
 from django.db import DatabaseError, connection, models, transaction
 
-from certificates.services import CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, CERTIFICATE_SUPERSEDED
+from certificates.events import CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, CERTIFICATE_SUPERSEDED
 from registry import journal, services
 from registry.exceptions import NotPermitted
 from registry.models import JournalEvent

@@ -14,13 +14,13 @@ import pytest
 from django.utils import translation
 from pypdf import PdfReader
 
-from certificates.models import Certificate, CertificateKind, CertificateStatus
-from certificates.services import (
+from certificates.events import (
     CERTIFICATE_ISSUED,
     CERTIFICATE_RENDERED,
     CERTIFICATE_REVOKED,
     CERTIFICATE_SUPERSEDED,
 )
+from certificates.models import Certificate, CertificateKind, CertificateStatus
 from certificates.signing import verify_pdf
 from certificates.verification import trusted_certificate_path
 from core import clock

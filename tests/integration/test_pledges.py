@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from core import clock
+from operations.tick import daily_tick
 from pledges.access import can_view_private
 from pledges.models import Pledge, PledgeStatus
 from pledges.services import (
@@ -224,7 +225,7 @@ def test_only_a_registered_asset_can_be_pledged(request, asset_fixture, status, 
 
 def test_an_expired_registration_cannot_be_pledged(registered, bank_user):
     # given: the registration lapsed (registry_tick the day after valid_until)
-    report = services.registry_tick(today=VALID_UNTIL + dt.timedelta(days=1))
+    report = daily_tick(today=VALID_UNTIL + dt.timedelta(days=1))
     assert report.expired == [registered.registration_number]
     before = _counts()
     # when
@@ -668,13 +669,13 @@ def test_annul_refusals_write_nothing(request, pledge, actor_fixture, reason, er
 # --- expire (housekeeping) ----------------------------------------------------------------------
 def test_registry_tick_expires_a_pledge_after_its_registration_period(pledge):
     # given: on the last day of the period nothing lapses
-    report = services.registry_tick(today=REGISTRATION_END)
+    report = daily_tick(today=REGISTRATION_END)
     assert report.pledges_expired == []
     pledge.refresh_from_db()
     assert pledge.status == PledgeStatus.ACTIVE
     before = _counts()
     # when: the day after
-    report = services.registry_tick(today=REGISTRATION_END + dt.timedelta(days=1))
+    report = daily_tick(today=REGISTRATION_END + dt.timedelta(days=1))
     # then
     assert report.pledges_expired == [pledge.number]
     assert (report.registered, report.expired, report.failed) == ([], [], {})
@@ -702,7 +703,7 @@ def test_registry_tick_leaves_released_and_extended_pledges(
     pledge_extend(pledge=extended, actor=other_bank_user, registration_end=D(2028, 12, 31))
     before = _counts()
     # when
-    report = services.registry_tick(today=D(2028, 1, 1))
+    report = daily_tick(today=D(2028, 1, 1))
     # then
     assert report.pledges_expired == []
     assert _counts() == before
@@ -881,7 +882,7 @@ def test_a_deactivated_user_of_the_pledgee_bank_may_not_view_private_material(
 def test_an_expired_or_annulled_pledge_gives_no_view(pledge, registered, bank_user, registrar, end):
     # when
     if end == "expired":
-        services.registry_tick(today=REGISTRATION_END + dt.timedelta(days=1))
+        daily_tick(today=REGISTRATION_END + dt.timedelta(days=1))
     else:
         pledge_annul(pledge=pledge, actor=registrar, reason="登记错误")
     # then

@@ -158,11 +158,11 @@ def _reconciled(body: Mapping[str, Any]) -> Appraised:
             Decimal(0),
             Decimal(1),
         )
-        body = component.get("body")
-        if not isinstance(body, Mapping):
+        component_body = component.get("body")
+        if not isinstance(component_body, Mapping):
             raise CalculationInputError(f"{path}.body", "must be an object")
         try:
-            appraised = appraise(body)
+            appraised = appraise(component_body)
         except CalculationInputError as exc:
             raise CalculationInputError(f"{path}.body.{exc.field}", exc.message) from exc
         if appraised.method == RECONCILED:

@@ -168,11 +168,14 @@ class IncomeResult:
 
 
 def _variant(value: object) -> IncomeVariant:
-    try:
-        return IncomeVariant(value)
-    except ValueError:
-        choices = ", ".join(variant.value for variant in IncomeVariant)
-        raise CalculationInputError("variant", f"must be one of {choices}") from None
+    # Only a str can name a variant; IncomeVariant(value) raises ValueError for anything else.
+    if isinstance(value, str):
+        try:
+            return IncomeVariant(value)
+        except ValueError:
+            pass
+    choices = ", ".join(variant.value for variant in IncomeVariant)
+    raise CalculationInputError("variant", f"must be one of {choices}")
 
 
 def _cash_flow(variant: IncomeVariant, period: object, path: str) -> tuple[IncomePeriod, Decimal]:
@@ -181,14 +184,14 @@ def _cash_flow(variant: IncomeVariant, period: object, path: str) -> tuple[Incom
         raise CalculationInputError(path, f"must be a {variant} period ({_PERIOD_SHAPES[variant]})")
     match period:
         case DirectPeriod(income=income):
-            clean = DirectPeriod(income=to_decimal(income, f"{path}.income"))
-            return clean, clean.income
+            direct = DirectPeriod(income=to_decimal(income, f"{path}.income"))
+            return direct, direct.income
         case RoyaltyPeriod(revenue=revenue, share_rate=share_rate):
-            clean = RoyaltyPeriod(
+            royalty = RoyaltyPeriod(
                 revenue=checks.non_negative(revenue, f"{path}.revenue"),
                 share_rate=checks.fraction_closed(share_rate, f"{path}.share_rate"),
             )
-            return clean, clean.revenue * clean.share_rate
+            return royalty, royalty.revenue * royalty.share_rate
         case ExcessPeriod(total_benefit=benefit, contributory_charges=charges):
             charges_path = f"{path}.contributory_charges"
             if isinstance(charges, str | bytes) or not isinstance(charges, tuple | list):
@@ -197,20 +200,20 @@ def _cash_flow(variant: IncomeVariant, period: object, path: str) -> tuple[Incom
                 raise CalculationInputError(
                     charges_path, f"must not have more than {MAX_CONTRIBUTORY_CHARGES} items"
                 )
-            clean = ExcessPeriod(
+            excess = ExcessPeriod(
                 total_benefit=to_decimal(benefit, f"{path}.total_benefit"),
                 contributory_charges=tuple(
                     checks.non_negative(charge, f"{charges_path}.{k}")
                     for k, charge in enumerate(charges)
                 ),
             )
-            return clean, clean.total_benefit - sum(clean.contributory_charges, ZERO)
+            return excess, excess.total_benefit - sum(excess.contributory_charges, ZERO)
         case IncrementalPeriod(with_asset=with_asset, without_asset=without_asset):
-            clean = IncrementalPeriod(
+            incremental = IncrementalPeriod(
                 with_asset=to_decimal(with_asset, f"{path}.with_asset"),
                 without_asset=to_decimal(without_asset, f"{path}.without_asset"),
             )
-            return clean, clean.with_asset - clean.without_asset
+            return incremental, incremental.with_asset - incremental.without_asset
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -36,7 +36,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, TypedDict
 
 from valuation.methods import checks, cost, income, market
 from valuation.methods.errors import CalculationInputError
@@ -134,7 +134,9 @@ def _cost_input(body: Mapping[str, object], variant: str) -> object:
     return cost.DeyangInput(**{name: _decimal(body, name) for name in "adebc"})
 
 
-def _income_period(variant: income.IncomeVariant, item: object, path: str) -> object:
+def _income_period(
+    variant: income.IncomeVariant, item: object, path: str
+) -> income.IncomePeriod:
     data = _object(item, path)
     match variant:
         case income.IncomeVariant.DIRECT:
@@ -255,7 +257,15 @@ def to_jsonable(value: object) -> object:
     return value
 
 
-def preview_response(method: str, result: Any) -> dict[str, object]:
+class PreviewResponse(TypedDict):
+    method: str
+    value: str
+    currency: str
+    formula: str
+    breakdown: dict[str, Any]
+
+
+def preview_response(method: str, result: Any) -> PreviewResponse:
     """The response body for a calculator result."""
     breakdown = to_jsonable(result)
     assert isinstance(breakdown, dict)
@@ -270,7 +280,7 @@ def preview_response(method: str, result: Any) -> dict[str, object]:
     }
 
 
-def preview(body: object) -> dict[str, object]:
+def preview(body: object) -> PreviewResponse:
     """Parse, calculate and shape one preview request (raises CalculationInputError)."""
     request = parse_preview(body)
     return preview_response(request.method, request.calculate(request.input))

@@ -32,7 +32,7 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Protocol
+from typing import Protocol, cast
 
 from valuation.methods import checks
 from valuation.methods.errors import CalculationInputError
@@ -235,6 +235,9 @@ def _replace_at(obj: object, parts: list[str], change: Callable[[object], object
             _replace_at(item, rest, change) if k in picked else item for k, item in enumerate(obj)
         ]
         return type(obj)(items)
+    # sensitivity() walked ``parts`` with _values_at first, which refuses any step that is neither
+    # a list item nor a dataclass field: what is not a list here is a dataclass instance.
+    assert dataclasses.is_dataclass(obj) and not isinstance(obj, type)
     return dataclasses.replace(obj, **{head: _replace_at(getattr(obj, head), rest, change)})
 
 
@@ -258,8 +261,13 @@ def sensitivity[I, R: Valued](
 
     def case(direction: int) -> SensitivityCase:
         label = "down" if direction < 0 else "up"
-        shifted = _replace_at(
-            base_input, parts, lambda value: shift.apply(to_decimal(value, path), direction)
+        # _replace_at rebuilds every level with its own type (dataclasses.replace, type(obj)),
+        # so the shifted copy is of the base input's type.
+        shifted = cast(
+            I,
+            _replace_at(
+                base_input, parts, lambda value: shift.apply(to_decimal(value, path), direction)
+            ),
         )
         inputs = tuple(to_decimal(value, path) for value in _values_at(shifted, parts, path))
         try:

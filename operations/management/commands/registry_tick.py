@@ -2,13 +2,14 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.services import registry_tick
+from operations.tick import daily_tick
 
 
 class Command(BaseCommand):
     help = (
         "Move time-driven states: register assets whose publicity ended without open objections, "
-        "expire registrations past their validity. Run daily (cron or a scheduler)."
+        "expire registrations and pledge registrations past their period. "
+        "Run daily (cron or a scheduler)."
     )
 
     def add_arguments(self, parser):
@@ -26,7 +27,7 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"--today must be a date in the form YYYY-MM-DD, not {options['today']!r}."
                 ) from exc
-        report = registry_tick(today=today)
+        report = daily_tick(today=today)
         self.stdout.write(f"Registered: {len(report.registered)} {' '.join(report.registered)}")
         self.stdout.write(f"Expired: {len(report.expired)} {' '.join(report.expired)}")
         self.stdout.write(

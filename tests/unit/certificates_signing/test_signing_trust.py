@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-import certificates.signing as signing
+import certificates.signing.sign as signing_module
 from certificates.signing import SigningIdentity, sign_pdf, verify_pdf
 from tests.unit.certificates_signing.samples import make_pdf
 
@@ -92,10 +92,11 @@ def test_certificate_without_signing_key_usage_is_reported(tmp_path):
 
 
 def test_too_small_size_estimate_falls_back_to_pyhanko(monkeypatch, registry_identity):
-    # given a size reservation far too small for the signature container
-    real_load = signing._load
+    # given a size reservation far too small for the signature container (sign_pdf looks up
+    # _load in certificates.signing.sign, so that is the module to patch)
+    real_load = signing_module._load
     monkeypatch.setattr(
-        signing,
+        signing_module,
         "_load",
         lambda identity: dataclasses.replace(real_load(identity), bytes_reserved=64),
     )

@@ -1,6 +1,6 @@
 """The registrar's list of amendment and renewal requests, decided by admin actions that ask for a
 note on an intermediate page. Rows are read-only: requests are filed in the portal and decided
-through `registry.change_request_services` only."""
+through `registry.services.change_requests` only."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from registry.admin import RegistrarOnly, _error_text
-from registry.change_request_services import change_request_approve, change_request_reject
+from core.admin import RegistrarOnly, error_text
 from registry.exceptions import RegistryError
 from registry.models import ChangeRequest, ChangeRequestStatus
+from registry.services.change_requests import change_request_approve, change_request_reject
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class ChangeRequestAdmin(RegistrarOnly, admin.ModelAdmin):
                                 request=change_request, actor=request.user, note=note
                             )
                 except (RegistryError, ValidationError) as exc:
-                    messages.error(request, f"{change_request}: {_error_text(exc)}")
+                    messages.error(request, f"{change_request}: {error_text(exc)}")
                 else:
                     messages.success(request, _("Decided: %(r)s") % {"r": change_request})
             return None

@@ -16,11 +16,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import clock
-from registry import journal, services
+from registry import journal
 from registry.choices import AssetStatus, Role
 from registry.exceptions import InvalidTransition, NotPermitted
 from registry.models import ChangeRequest, ChangeRequestKind, ChangeRequestStatus, DataAsset, User
-from registry.services import AMENDABLE_FIELDS
+from registry.services import post_registration
+from registry.services.post_registration import AMENDABLE_FIELDS
 
 CHANGE_REQUEST_FILED = "change_request.filed"
 CHANGE_REQUEST_APPROVED = "change_request.approved"
@@ -173,14 +174,14 @@ def change_request_approve(
     note = (note or "").strip()
     reason = request.reason if not note else f"{request.reason}\n{note}"
     if request.kind == ChangeRequestKind.AMENDMENT:
-        services.asset_amend(
+        post_registration.asset_amend(
             asset=request.asset,
             actor=actor,
             changes=typed_changes(request.proposed_changes),
             reason=reason,
         )
     else:
-        services.asset_renew(asset=request.asset, actor=actor, on=on, reason=reason)
+        post_registration.asset_renew(asset=request.asset, actor=actor, on=on, reason=reason)
     request.asset.refresh_from_db()
     return _decide(
         request,

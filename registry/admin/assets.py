@@ -9,9 +9,13 @@ superusers manage user accounts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
@@ -20,141 +24,39 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from pledges.models import Pledge, PledgeStatus
-from pledges.services import pledge_annul
+from core.admin import RegistrarOnly, error_text
 from registry import services
-from registry.choices import ObjectionStatus
-from registry.exceptions import IncompleteApplication, RegistryError
-from registry.forms import TRANSITION_FORMS, AmendForm, ObjectionResolutionForm
+from registry.admin.forms import TRANSITION_FORMS, AmendForm
+from registry.admin.inlines import CertificateInline, JournalInline, ObjectionInline, VersionInline
+from registry.exceptions import RegistryError
 from registry.models import (
-    ApiReadLog,
-    AssetVersion,
-    CalendarOverride,
     DataAsset,
-    JournalEvent,
-    Objection,
-    Organisation,
     User,
 )
 from registry.services import EDITABLE_FIELDS
 from registry.workflow import ACTION_LABELS, Action, actions_from
 
 
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, IncompleteApplication):
-        return exc.message
-    if isinstance(exc, RegistryError):
-        return exc.message
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "message_dict"):
-            return "; ".join(
-                f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()
-            )
-        return " ".join(exc.messages)
-    raise exc
+@dataclass(frozen=True)
+class AssetPagePart:
+    """What a domain above the registry adds to the registrar's asset page: inlines, and a panel
+    and object tools (templates rendered with the page's context plus what `context` returns).
+    The registry cannot import those domains; they register their part from their admin module."""
+
+    inlines: tuple[type[InlineModelAdmin], ...] = ()
+    context: Callable[[HttpRequest, DataAsset], dict[str, Any]] | None = None
+    panel_template: str = ""
+    tools_template: str = ""
 
 
-class RegistrarOnly:
-    """Visible and usable by registrars (and superusers) only; nobody deletes registry data."""
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_registrar
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request, *args):
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+ASSET_PAGE_PARTS: list[AssetPagePart] = []
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    max_num = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_registrar
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+def extend_asset_page(part: AssetPagePart) -> None:
+    if part not in ASSET_PAGE_PARTS:
+        ASSET_PAGE_PARTS.append(part)
 
 
-class JournalInline(ReadOnlyInline):
-    model = JournalEvent
-    fk_name = "asset"
-    fields = readonly_fields = ("occurred_at", "event_type", "actor_label", "reason", "payload")
-    ordering = ("id",)
-    verbose_name_plural = _("journal")
-
-
-class VersionInline(ReadOnlyInline):
-    model = AssetVersion
-    fields = readonly_fields = ("number", "reason", "holder", "valid_from", "valid_until", "note")
-
-
-class PledgeInline(ReadOnlyInline):
-    model = Pledge
-    fields = readonly_fields = (
-        "number",
-        "status",
-        "pledgee",
-        "secured_amount",
-        "debt_start",
-        "debt_end",
-        "registration_end",
-        "registered_at",
-    )
-    ordering = ("priority",)
-    show_change_link = True
-    verbose_name_plural = _("pledges (in priority order)")
-
-
-class ObjectionInline(ReadOnlyInline):
-    model = Objection
-    fields = readonly_fields = ("objector_name", "status", "filed_at", "reasons", "resolution_note")
-    show_change_link = True
-
-
-# --- organisations ---------------------------------------------------------------------------
-@admin.register(Organisation)
-class OrganisationAdmin(RegistrarOnly, admin.ModelAdmin):
-    list_display = ("name", "uscc", "kind", "contact_email", "created_at")
-    list_filter = ("kind",)
-    search_fields = ("name", "uscc")
-    fields = (
-        "name",
-        "uscc",
-        "kind",
-        "legal_representative",
-        "address",
-        "contact_email",
-        "contact_phone",
-    )
-
-    def save_model(self, request, obj, form, change):
-        data = {field: form.cleaned_data[field] for field in self.fields}
-        if change:
-            changed = {field: data[field] for field in form.changed_data if field in data}
-            saved = services.organisation_update(organisation=obj, actor=request.user, **changed)
-        else:
-            saved = services.organisation_create(actor=request.user, **data)
-        obj.pk = saved.pk
-
-
-# --- data assets -----------------------------------------------------------------------------
 class DataAssetForm(forms.ModelForm):
     class Meta:
         model = DataAsset
@@ -214,7 +116,7 @@ class DataAssetAdmin(RegistrarOnly, admin.ModelAdmin):
     date_hierarchy = "created_at"
     autocomplete_fields = ("holder", "agent")
     filter_horizontal = ("joint_holders",)
-    inlines = (ObjectionInline, PledgeInline, VersionInline, JournalInline)
+    inlines = (ObjectionInline, VersionInline, JournalInline, CertificateInline)
     actions = [
         f"action_{action.value}"
         for action in (
@@ -288,6 +190,9 @@ class DataAssetAdmin(RegistrarOnly, admin.ModelAdmin):
             readonly.append("holder")
         return readonly
 
+    def get_inlines(self, request, obj):
+        return (*self.inlines, *(inline for part in ASSET_PAGE_PARTS for inline in part.inlines))
+
     def get_inline_instances(self, request, obj=None):
         # A new asset has no objections, versions or journal yet.
         return super().get_inline_instances(request, obj) if obj is not None else []
@@ -298,6 +203,15 @@ class DataAssetAdmin(RegistrarOnly, admin.ModelAdmin):
             obj = self.get_object(request, object_id)
             if obj is not None:
                 extra_context["transition_buttons"] = self._buttons(obj)
+                for part in ASSET_PAGE_PARTS:
+                    if part.context is not None:
+                        extra_context.update(part.context(request, obj))
+                extra_context["asset_page_panels"] = [
+                    part.panel_template for part in ASSET_PAGE_PARTS if part.panel_template
+                ]
+                extra_context["asset_page_tools"] = [
+                    part.tools_template for part in ASSET_PAGE_PARTS if part.tools_template
+                ]
                 if not obj.is_editable:
                     extra_context.update(show_save=False, show_save_and_continue=False)
                     extra_context["show_save_and_add_another"] = False
@@ -377,7 +291,7 @@ class DataAssetAdmin(RegistrarOnly, admin.ModelAdmin):
                         new_sample=form.cleaned_data.get("new_sample"),
                     )
             except (RegistryError, ValidationError) as exc:
-                messages.error(request, _error_text(exc))
+                messages.error(request, error_text(exc))
             else:
                 messages.success(request, _("Amended: a new version was recorded."))
                 return HttpResponseRedirect(change_url)
@@ -400,7 +314,7 @@ class DataAssetAdmin(RegistrarOnly, admin.ModelAdmin):
                     with transaction.atomic():
                         self._run_step(step, asset, request.user, form.cleaned_data)
                 except (RegistryError, ValidationError) as exc:
-                    failed.append(f"{asset.name}: {_error_text(exc)}")
+                    failed.append(f"{asset.name}: {error_text(exc)}")
                 else:
                     done += 1
             if done:
@@ -481,243 +395,3 @@ def _make_admin_action(step: Action):
 
 for _step in TRANSITION_FORMS:
     setattr(DataAssetAdmin, f"action_{_step.value}", _make_admin_action(_step))
-
-
-# --- objections ------------------------------------------------------------------------------
-class ObjectionAddForm(forms.ModelForm):
-    class Meta:
-        model = Objection
-        fields = ("asset", "objector_name", "objector_contact", "reasons", "evidence")
-
-
-@admin.register(Objection)
-class ObjectionAdmin(RegistrarOnly, admin.ModelAdmin):
-    list_display = ("asset", "objector_name", "status", "filed_at", "resolved_at")
-    list_filter = ("status", "filed_at")
-    search_fields = ("objector_name", "asset__name", "asset__application_number")
-    autocomplete_fields = ("asset",)
-    actions = ["dismiss", "uphold"]
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = ObjectionAddForm
-        return super().get_form(request, obj, **kwargs)
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return ()
-        return [f.name for f in Objection._meta.fields if f.name != "id"]
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            return  # resolved through the actions below
-        data = form.cleaned_data
-        created = services.objection_file(
-            asset=data["asset"],
-            objector_name=data["objector_name"],
-            objector_contact=data["objector_contact"],
-            reasons=data["reasons"],
-            evidence=data.get("evidence"),
-            actor=request.user,
-        )
-        obj.pk = created.pk
-
-    def _resolve(self, request, queryset, *, upheld: bool):
-        form = ObjectionResolutionForm(request.POST if "apply" in request.POST else None)
-        if "apply" in request.POST and form.is_valid():
-            for objection in queryset.filter(status=ObjectionStatus.OPEN):
-                try:
-                    with transaction.atomic():
-                        services.objection_resolve(
-                            objection=objection,
-                            actor=request.user,
-                            upheld=upheld,
-                            note=form.cleaned_data["note"],
-                        )
-                except (RegistryError, ValidationError) as exc:
-                    messages.error(request, f"{objection}: {_error_text(exc)}")
-                else:
-                    messages.success(request, _("Resolved: %(o)s") % {"o": objection})
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Uphold objections") if upheld else _("Dismiss objections"),
-            "objections": queryset,
-            "form": form,
-            "step": "uphold" if upheld else "dismiss",
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/registry/objection/resolve.html", context)
-
-    @admin.action(description=_("Dismiss (publicity resumes)"), permissions=["change"])
-    def dismiss(self, request, queryset):
-        return self._resolve(request, queryset, upheld=False)
-
-    @admin.action(description=_("Uphold (application rejected)"), permissions=["change"])
-    def uphold(self, request, queryset):
-        return self._resolve(request, queryset, upheld=True)
-
-
-# --- pledges --------------------------------------------------------------------------------
-@admin.register(Pledge)
-class PledgeAdmin(RegistrarOnly, admin.ModelAdmin):
-    """Pledge filings are registered by the pledgee banks (API); registrars oversee them here
-    and annul erroneous ones."""
-
-    list_display = (
-        "number",
-        "asset",
-        "pledgor",
-        "pledgee",
-        "secured_amount",
-        "debt_end",
-        "registration_end",
-        "status",
-        "registered_at",
-    )
-    list_filter = ("status", ("pledgee", admin.RelatedOnlyFieldListFilter), "registered_at")
-    search_fields = (
-        "number",
-        "asset__name",
-        "asset__registration_number",
-        "pledgor__uscc",
-        "pledgor__name",
-        "pledgee__uscc",
-        "pledgee__name",
-    )
-    list_select_related = ("asset", "pledgor", "pledgee")
-    date_hierarchy = "registered_at"
-    actions = ["annul"]
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Pledge._meta.fields]
-
-    @admin.action(description=_("Annul (erroneous filing)"), permissions=["view"])
-    def annul(self, request, queryset):
-        form = ObjectionResolutionForm(request.POST if "apply" in request.POST else None)
-        if "apply" in request.POST and form.is_valid():
-            for pledge in queryset.filter(status=PledgeStatus.ACTIVE):
-                try:
-                    with transaction.atomic():
-                        pledge_annul(
-                            pledge=pledge, actor=request.user, reason=form.cleaned_data["note"]
-                        )
-                except (RegistryError, ValidationError) as exc:
-                    messages.error(request, f"{pledge}: {_error_text(exc)}")
-                else:
-                    messages.success(request, _("Annulled: %(p)s") % {"p": pledge})
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Annul pledge registrations"),
-            "objections": queryset,
-            "form": form,
-            "step": "annul",
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/registry/objection/resolve.html", context)
-
-
-# --- calendar, journal, users ----------------------------------------------------------------
-@admin.register(CalendarOverride)
-class CalendarOverrideAdmin(RegistrarOnly, admin.ModelAdmin):
-    list_display = ("date", "is_working_day", "note")
-    fields = ("date", "is_working_day", "note")
-
-    def get_readonly_fields(self, request, obj=None):
-        return ("date",) if obj else ()
-
-    def save_model(self, request, obj, form, change):
-        saved = services.calendar_override_set(
-            actor=request.user,
-            day=obj.date,
-            is_working_day=form.cleaned_data["is_working_day"],
-            note=form.cleaned_data["note"],
-        )
-        obj.pk = saved.pk
-
-
-@admin.register(JournalEvent)
-class JournalEventAdmin(RegistrarOnly, admin.ModelAdmin):
-    list_display = ("occurred_at", "event_type", "subject_label", "actor_label", "reason")
-    list_filter = ("event_type", "subject_type", "occurred_at")
-    search_fields = ("subject_label", "actor_label", "subject_id", "reason")
-    date_hierarchy = "occurred_at"
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in JournalEvent._meta.fields]
-
-
-@admin.register(ApiReadLog)
-class ApiReadLogAdmin(RegistrarOnly, admin.ModelAdmin):
-    """Who read what through the bank API, when (append-only)."""
-
-    list_display = (
-        "requested_at",
-        "organisation_label",
-        "key_prefix",
-        "method",
-        "path",
-        "status_code",
-    )
-    list_filter = ("status_code", "method", "requested_at")
-    search_fields = ("organisation_label", "key_prefix", "path")
-    date_hierarchy = "requested_at"
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in ApiReadLog._meta.fields]
-
-
-@admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    """Accounts are managed by superusers only."""
-
-    list_display = ("username", "organisation", "role", "is_staff", "is_active")
-    list_filter = ("role", "is_staff", "is_active")
-    fieldsets = (
-        *DjangoUserAdmin.fieldsets,
-        (_("Registry"), {"fields": ("organisation", "role")}),
-    )
-    add_fieldsets = (
-        *DjangoUserAdmin.add_fieldsets,
-        (_("Registry"), {"fields": ("organisation", "role", "is_staff")}),
-    )
-    autocomplete_fields = ("organisation",)
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-
-from registry import change_request_admin  # noqa: E402,F401
