@@ -124,7 +124,6 @@ class SearchCertificateCreateApi(ReadApi):
 class SearchCertificateDetailApi(ReadApi):
     """A search certificate's query and results as fixed (the requesting organisation only)."""
 
-
     @extend_schema(tags=["search certificates"])
     def get(self, request, number: str):
         return Response(_response(_search_certificate(request, number)))
@@ -132,7 +131,6 @@ class SearchCertificateDetailApi(ReadApi):
 
 class SearchCertificateDocumentApi(ReadApi):
     """The signed PDF of a search certificate (the requesting organisation only)."""
-
 
     @extend_schema(tags=["search certificates"], responses={(200, "application/pdf"): bytes})
     def get(self, request, number: str):

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from certificates import ports
 from certificates.models import Certificate
+from core.actors import Actor
 
 
 def journal_certificate_event(
-    event_type: str, certificate: Certificate, actor: Any, **payload
+    event_type: str, certificate: Certificate, actor: Actor | None, **payload
 ) -> None:
     label = payload.pop("label", None)
     ports.journal_writer()(

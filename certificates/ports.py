@@ -15,12 +15,11 @@ Both are installed in the issuing apps' `AppConfig.ready()`, before any request 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 
-if TYPE_CHECKING:
-    from certificates.models import Certificate
+from core.actors import Actor
 
 
 class JournalWriter(Protocol):
@@ -28,7 +27,7 @@ class JournalWriter(Protocol):
         self,
         *,
         event_type: str,
-        actor: Any,
+        actor: Actor | None,
         subject_type: str,
         subject_id: str,
         subject_label: str,
@@ -39,7 +38,19 @@ class JournalWriter(Protocol):
     ) -> object: ...
 
 
-StandingRule = Callable[["Certificate"], "str | None"]
+class StandingSubject(Protocol):
+    """What the standing rules (and `certificates.selectors.effective_status`) read of a
+    certificate: its own status and the asset it attests, if any. A `Certificate` is one; so is a
+    stand-in built from query values (`records.pledge_status`)."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def asset(self) -> object: ...
+
+
+StandingRule = Callable[[StandingSubject], "str | None"]
 
 _journal_writer: list[JournalWriter] = []
 _standing_rules: list[StandingRule] = []
@@ -60,7 +71,7 @@ def add_standing_rule(rule: StandingRule) -> None:
         _standing_rules.append(rule)
 
 
-def standing(certificate: Certificate) -> str | None:
+def standing(certificate: StandingSubject) -> str | None:
     """The effective status a rule imposes on a valid certificate (None: it stands)."""
     for rule in _standing_rules:
         verdict = rule(certificate)

@@ -21,7 +21,7 @@ def successor_of(certificate: Certificate) -> Certificate | None:
     return Certificate.objects.filter(supersedes=certificate).first()
 
 
-def effective_status(certificate: Certificate) -> str:
+def effective_status(certificate: ports.StandingSubject) -> str:
     """valid / superseded / revoked, or what the issuing domain's standing rule says of a valid
     one (e.g. expired when the registration itself has lapsed: `registry.certificates`)."""
     if certificate.status != CertificateStatus.VALID:

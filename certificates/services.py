@@ -17,6 +17,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -27,6 +28,7 @@ from certificates.journal import journal_certificate_event
 from certificates.models import Certificate, CertificateKind, CertificateStatus
 from certificates.numbers import compose_certificate_number
 from core import clock, sequences
+from core.actors import Actor
 
 
 def verification_url(number: str) -> str:
@@ -45,7 +47,7 @@ def certificate_issue(
     *,
     kind: CertificateKind,
     content: dict[str, Any],
-    actor: Any,
+    actor: Actor | None,
     reason: str,
     asset: Any = None,
     pledge: Any = None,
@@ -72,7 +74,9 @@ def certificate_issue(
         pledge=pledge,
         requested_by=requested_by,
         issued_at=now,
-        issued_by=actor if getattr(actor, "pk", None) else None,
+        # A User (the registry's, via get_user_model: the engine cannot import the registry); the
+        # registry itself (None) and API clients (an organisation's key, no pk) go by label only.
+        issued_by=actor if isinstance(actor, get_user_model()) and actor.pk else None,
         supersedes=previous,
     )
     certificate.number = _next_number(clock.today())
@@ -103,7 +107,7 @@ def certificate_issue(
 
 
 def certificate_revoke(
-    certificates: QuerySet[Certificate], *, actor: Any, reason: str
+    certificates: QuerySet[Certificate], *, actor: Actor | None, reason: str
 ) -> list[str]:
     """Revoke every certificate in `certificates` (locked first); their numbers."""
     revoked = []
@@ -119,7 +123,7 @@ def certificate_revoke(
 
 @transaction.atomic
 def certificate_issue_search(
-    *, requested_by: Any, actor: Any, query: dict[str, Any], results: dict[str, Any]
+    *, requested_by: Any, actor: Actor | None, query: dict[str, Any], results: dict[str, Any]
 ) -> Certificate:
     """Fix what the register showed for a query, at this moment, as a signed search certificate
     (查询证明): the bank can later prove what it saw when it lent."""

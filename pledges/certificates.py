@@ -9,6 +9,7 @@ from typing import Any
 from certificates import services as certificate_services
 from certificates.models import Certificate, CertificateKind, CertificateStatus
 from core import clock
+from core.actors import Actor
 from pledges.models import Pledge
 
 
@@ -39,7 +40,9 @@ def _valid_pledge_certificates(pledge: Pledge):
     )
 
 
-def pledge_certificate_issue(*, pledge: Pledge, actor: Any, reason: str = "") -> Certificate:
+def pledge_certificate_issue(
+    *, pledge: Pledge, actor: Actor | None, reason: str = ""
+) -> Certificate:
     """Issue (or, after an amendment or extension, reissue) a pledge's registration certificate."""
     return certificate_services.certificate_issue(
         kind=CertificateKind.PLEDGE,
@@ -52,7 +55,7 @@ def pledge_certificate_issue(*, pledge: Pledge, actor: Any, reason: str = "") ->
     )
 
 
-def pledge_certificate_revoke(*, pledge: Pledge, actor: Any, reason: str) -> list[str]:
+def pledge_certificate_revoke(*, pledge: Pledge, actor: Actor | None, reason: str) -> list[str]:
     """A released, annulled or expired pledge's certificate is revoked."""
     return certificate_services.certificate_revoke(
         _valid_pledge_certificates(pledge), actor=actor, reason=reason

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import clock, sequences
+from core.actors import Actor
 from pledges.certificates import pledge_certificate_issue, pledge_certificate_revoke
 from pledges.events import (
     PLEDGE_AMENDED,
@@ -41,7 +42,7 @@ def pledge_number(year: int, serial: int) -> str:
     return f"ZY{year:04d}{serial:08d}"
 
 
-def _acts_for_bank(actor: Any, organisation_id: int) -> bool:
+def _acts_for_bank(actor: Actor | None, organisation_id: int) -> bool:
     return (
         actor is not None
         and getattr(actor, "role", "") == Role.BANK
@@ -49,7 +50,7 @@ def _acts_for_bank(actor: Any, organisation_id: int) -> bool:
     )
 
 
-def _require_pledgee_or_registrar(actor: Any, pledgee_id: int) -> None:
+def _require_pledgee_or_registrar(actor: Actor | None, pledgee_id: int) -> None:
     if actor is not None and (
         getattr(actor, "is_registrar", False) or _acts_for_bank(actor, pledgee_id)
     ):
@@ -57,7 +58,9 @@ def _require_pledgee_or_registrar(actor: Any, pledgee_id: int) -> None:
     raise NotPermitted(_("Only the pledgee bank or a registrar may do this."))
 
 
-def _journal(event_type: str, pledge: Pledge, actor: Any, *, reason: str = "", **payload) -> None:
+def _journal(
+    event_type: str, pledge: Pledge, actor: Actor | None, *, reason: str = "", **payload
+) -> None:
     journal.record(
         event_type=event_type,
         actor=actor,
@@ -107,7 +110,7 @@ def pledge_register(
     *,
     asset: DataAsset,
     pledgee: Organisation,
-    actor: Any,
+    actor: Actor | None,
     secured_amount: Any,
     debt_start: dt.date,
     debt_end: dt.date,
@@ -130,6 +133,8 @@ def pledge_register(
             _("Only a registered asset can be pledged; this one is %(status)s.")
             % {"status": asset.get_status_display()}
         )
+    # A registered asset has its validity end (database constraint asset_registered_has_number).
+    assert asset.valid_until is not None
     if asset.valid_until < clock.today():
         raise TransitionBlocked(_("The asset's registration has expired."))
     if asset.holder_id == pledgee.pk:
@@ -178,7 +183,7 @@ def _require_active(pledge: Pledge) -> None:
 def pledge_amend(
     *,
     pledge: Pledge | str,
-    actor: Any,
+    actor: Actor | None,
     reason: str,
     secured_amount: Any = None,
     debt_start: dt.date | None = None,
@@ -219,7 +224,7 @@ def pledge_amend(
 def pledge_extend(
     *,
     pledge: Pledge | str,
-    actor: Any,
+    actor: Actor | None,
     registration_end: dt.date,
     debt_end: dt.date | None = None,
     reason: str = "",
@@ -255,7 +260,9 @@ def pledge_extend(
     return pledge
 
 
-def _close(pledge: Pledge, status: PledgeStatus, event: str, actor: Any, reason: str) -> Pledge:
+def _close(
+    pledge: Pledge, status: PledgeStatus, event: str, actor: Actor | None, reason: str
+) -> Pledge:
     pledge.status = status
     pledge.status_changed_at = clock.now()
     pledge.status_reason = reason
@@ -266,7 +273,7 @@ def _close(pledge: Pledge, status: PledgeStatus, event: str, actor: Any, reason:
 
 
 @transaction.atomic
-def pledge_release(*, pledge: Pledge | str, actor: Any, reason: str = "") -> Pledge:
+def pledge_release(*, pledge: Pledge | str, actor: Actor | None, reason: str = "") -> Pledge:
     """Release (解除) after the debt is repaid: the pledgee (or a registrar) files it."""
     pledge = _lock_pledge(pledge)
     _require_pledgee_or_registrar(actor, pledge.pledgee_id)
@@ -275,7 +282,7 @@ def pledge_release(*, pledge: Pledge | str, actor: Any, reason: str = "") -> Ple
 
 
 @transaction.atomic
-def pledge_annul(*, pledge: Pledge | str, actor: Any, reason: str) -> Pledge:
+def pledge_annul(*, pledge: Pledge | str, actor: Actor | None, reason: str) -> Pledge:
     """A registrar annuls an erroneous or unlawful filing."""
     if actor is None or not getattr(actor, "is_registrar", False):
         raise NotPermitted(_("Only a registrar may annul a pledge registration."))

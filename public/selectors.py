@@ -18,6 +18,9 @@ from registry.choices import AssetStatus
 from registry.models import DataAsset, Objection
 
 PUBLICITY_STATUSES = (AssetStatus.PUBLICITY, AssetStatus.OBJECTED)
+# What the templates read on an asset of the public register: not a model field, so it is set
+# by name (mypy knows only the model's attributes).
+PUBLIC_CERTIFICATE = "public_certificate"
 
 
 def public_asset_search(
@@ -47,7 +50,7 @@ def with_certificates(assets) -> list[DataAsset]:
     registration certificate's number and effective status, or None. No query per asset."""
     assets = list(assets)
     for asset in assets:
-        asset.public_certificate = current_certificate(asset)
+        _attach_certificate(asset)
     return assets
 
 
@@ -55,8 +58,12 @@ def public_asset_by_number(number: str) -> DataAsset | None:
     """One asset of the public register by its canonical registration number, or None."""
     asset = public_assets().filter(registration_number=number).first()
     if asset is not None:
-        asset.public_certificate = current_certificate(asset)
+        _attach_certificate(asset)
     return asset
+
+
+def _attach_certificate(asset: DataAsset) -> None:
+    setattr(asset, PUBLIC_CERTIFICATE, current_certificate(asset))
 
 
 def publicity_assets() -> QuerySet[DataAsset]:

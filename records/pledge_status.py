@@ -245,9 +245,9 @@ def pledge_status_bulk(
     """One lookup per number sent, in order (a number sent twice is answered twice); malformed
     numbers are told apart from unknown ones without a query."""
     canonical: list[str | IdentifierError] = []
-    for number in numbers:
+    for sent in numbers:
         try:
-            canonical.append(normalise_registration_number(number))
+            canonical.append(normalise_registration_number(sent))
         except IdentifierError as exc:
             canonical.append(exc)
     snapshots = pledge_status_snapshots(

@@ -107,7 +107,9 @@ def assets_for_pledge_status(numbers: Iterable[str]) -> dict[str, DataAsset]:
     found: dict[str, DataAsset] = {}
     for chunk in itertools.batched(sorted(set(numbers)), LOOKUP_CHUNK):
         for asset in pledge_status_assets().filter(registration_number__in=chunk):
-            found[asset.registration_number] = asset
+            number = asset.registration_number
+            assert number is not None  # filtered on registration_number__in
+            found[number] = asset
     return found
 
 
@@ -117,12 +119,24 @@ class CertificateRef:
     status: str
 
 
+_CERTIFICATE_ANNOTATIONS = ("certificate_number", "certificate_status")
+
+
+def _annotated_certificate(asset: DataAsset) -> tuple[str, str] | None:
+    """Number and status of the certificate `with_register_annotations()` picked, or None.
+
+    Both subqueries read the same certificate row, so they are set together. They are
+    annotations, not model fields, hence read by name: mypy does not see them on the model."""
+    number, status = (getattr(asset, name) for name in _CERTIFICATE_ANNOTATIONS)
+    return (number, status) if number else None
+
+
 def current_certificate(asset: DataAsset) -> CertificateRef | None:
     """From `public_assets()`' annotations; the status is the effective one (a valid certificate
     of an expired registration reads `expired`, as on the verification page)."""
-    if not asset.certificate_number:
+    annotated = _annotated_certificate(asset)
+    if annotated is None:
         return None
-    certificate = Certificate(
-        number=asset.certificate_number, status=asset.certificate_status, asset=asset
-    )
+    number, status = annotated
+    certificate = Certificate(number=number, status=status, asset=asset)
     return CertificateRef(number=certificate.number, status=effective_status(certificate))

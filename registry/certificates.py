@@ -14,6 +14,7 @@ from django.utils import translation
 
 from certificates import services as certificate_services
 from certificates.models import Certificate, CertificateKind, CertificateStatus
+from certificates.ports import StandingSubject
 from certificates.selectors import EFFECTIVE_EXPIRED
 from registry import extensions
 from registry.choices import AssetStatus
@@ -22,6 +23,9 @@ from registry.models import DataAsset, User
 
 def registration_content(asset: DataAsset) -> dict[str, Any]:
     """What a registration certificate prints (domain.md section 5), fixed at issue."""
+    # Issued only by registration (which sets both dates) and by amendment, renewal and transfer
+    # of a registered asset (which check its validity period first).
+    assert asset.valid_from is not None and asset.valid_until is not None
     with translation.override("zh-hans"):
         return {
             "registration_number": asset.registration_number,
@@ -82,7 +86,7 @@ def registration_certificate_revoke(
     )
 
 
-def asset_standing(certificate: Certificate) -> str | None:
+def asset_standing(certificate: StandingSubject) -> str | None:
     """A valid certificate of an expired registration reads "expired"; of a cancelled or revoked
     one, "revoked" (the certificate row itself is revoked by those steps too)."""
     asset: Any = certificate.asset

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.files import File
 
+from core.actors import Actor
 from registry.events import (  # noqa: F401 (writers and callers name the types through here too)
     API_KEY_ISSUED,
     API_KEY_REVOKED,
@@ -56,7 +57,7 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def actor_label(actor: Any) -> str:
+def actor_label(actor: Actor | None) -> str:
     """A user, an API client (see api.authentication) or None for the registry itself."""
     return actor.label if actor is not None else SYSTEM_LABEL
 
@@ -75,7 +76,7 @@ def asset_label(asset: DataAsset) -> str:
 def record(
     *,
     event_type: str,
-    actor: Any,
+    actor: Actor | None,
     subject_type: str,
     subject_id: Any,
     subject_label: str,
@@ -212,7 +213,7 @@ def record_calendar_override(
     )
 
 
-def record_api_key_event(*, event_type: str, api_key, actor: Any) -> JournalEvent:
+def record_api_key_event(*, event_type: str, api_key, actor: Actor | None) -> JournalEvent:
     return record(
         event_type=event_type,
         actor=actor,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from core.actors import Actor
 from registry.journal import asset_label, record
 from registry.models import JournalEvent
 from valuation.events import (  # noqa: F401 (writers and callers name the types through here too)
@@ -17,7 +16,7 @@ from valuation.events import (  # noqa: F401 (writers and callers name the types
 from valuation.models import Appraisal, QualityAssessment, UsageRecord
 
 
-def record_quality_assessed(*, assessment: QualityAssessment, actor: Any) -> JournalEvent:
+def record_quality_assessed(*, assessment: QualityAssessment, actor: Actor | None) -> JournalEvent:
     return record(
         event_type=QUALITY_ASSESSED,
         actor=actor,
@@ -33,7 +32,7 @@ def record_quality_assessed(*, assessment: QualityAssessment, actor: Any) -> Jou
     )
 
 
-def record_usage_recorded(*, usage: UsageRecord, actor: Any) -> JournalEvent:
+def record_usage_recorded(*, usage: UsageRecord, actor: Actor | None) -> JournalEvent:
     return record(
         event_type=USAGE_RECORDED,
         actor=actor,
@@ -54,7 +53,7 @@ def record_usage_recorded(*, usage: UsageRecord, actor: Any) -> JournalEvent:
 
 
 def record_appraisal_event(
-    *, event_type: str, appraisal: Appraisal, actor: Any, extra: dict | None = None
+    *, event_type: str, appraisal: Appraisal, actor: Actor | None, extra: dict | None = None
 ) -> JournalEvent:
     return record(
         event_type=event_type,

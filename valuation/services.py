@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import clock
+from core.actors import Actor
 from registry.choices import AssetStatus
 from registry.exceptions import InvalidTransition, NotPermitted
 from registry.models import DataAsset, User
@@ -42,7 +43,7 @@ ASSESSABLE_STATUSES = (
 )
 
 
-def _require_registrar(actor: Any) -> None:
+def _require_registrar(actor: Actor | None) -> None:
     if actor is None or not getattr(actor, "is_registrar", False):
         raise NotPermitted(_("Only a registrar may assess quality or value."))
 

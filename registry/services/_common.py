@@ -9,6 +9,7 @@ transaction, the notification sent after commit.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -54,6 +55,14 @@ def _require_reason(reason: str, field: str = "reason") -> str:
 
 
 # --- shared steps ----------------------------------------------------------------------------
+def _validity(asset: DataAsset) -> tuple[dt.date, dt.date]:
+    """A registered asset's validity period. The database guarantees both dates once an asset has
+    a registration number (constraint on `DataAsset`); an asset without them is refused."""
+    if asset.valid_from is None or asset.valid_until is None:
+        raise InvalidTransition(_("The asset has no registration period."))
+    return asset.valid_from, asset.valid_until
+
+
 def _lock(asset: DataAsset | int) -> DataAsset:
     pk = asset.pk if isinstance(asset, DataAsset) else asset
     return DataAsset.objects.select_for_update(of=("self",)).select_related("holder").get(pk=pk)
@@ -153,6 +162,7 @@ def _sha256_of(file: File) -> str:
 def _add_version(
     asset: DataAsset, *, actor: User | None, reason: VersionReason, note: str = ""
 ) -> AssetVersion:
+    valid_from, valid_until = _validity(asset)
     return AssetVersion.objects.create(
         asset=asset,
         number=asset.version,
@@ -160,8 +170,8 @@ def _add_version(
         holder_id=asset.holder_id,
         content=asset.content_snapshot(),
         evidence_sha256=asset.evidence_sha256,
-        valid_from=asset.valid_from,
-        valid_until=asset.valid_until,
+        valid_from=valid_from,
+        valid_until=valid_until,
         note=note,
         created_by=actor,
     )

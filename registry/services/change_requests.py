@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from core import clock
@@ -33,6 +33,8 @@ def typed_value(field_name: str, value: Any) -> Any:
     """A proposed JSON value (string, number, bool) as the model field's Python value, checked
     against the field's choices and validators. Raises `ValidationError` keyed by the field."""
     field = DataAsset._meta.get_field(field_name)
+    if not isinstance(field, models.Field):  # amendable fields are concrete columns
+        raise ValidationError({field_name: _("This field cannot be amended.")})
     if isinstance(value, str):
         value = value.strip()
     if value in ("", None) and field.null:
@@ -69,7 +71,7 @@ def _label(request: ChangeRequest) -> str:
     return f"{request.get_kind_display()} #{request.pk} / {request.asset}"[:300]
 
 
-def _record(event_type: str, request: ChangeRequest, actor: User, reason: str) -> None:
+def _record(event_type: str, request: ChangeRequest, actor: User | None, reason: str) -> None:
     journal.record(
         event_type=event_type,
         actor=actor,
@@ -102,7 +104,7 @@ def _lock_open(request: ChangeRequest | int) -> ChangeRequest:
 
 
 def _decide(
-    request: ChangeRequest, *, actor: User, status: str, note: str, event_type: str
+    request: ChangeRequest, *, actor: User | None, status: str, note: str, event_type: str
 ) -> ChangeRequest:
     request.status = status
     request.decided_by = actor

@@ -46,7 +46,7 @@ def registry_tick(*, today: dt.date | None = None) -> TickReport:
         except (RegistryError, ValidationError) as exc:
             report.failed[pk] = str(getattr(exc, "message", exc))
         else:
-            report.registered.append(asset.registration_number)
+            report.registered.append(asset.registration_number or "")
     lapsed = (
         DataAsset.objects.filter(status=AssetStatus.REGISTERED, valid_until__lt=day)
         .order_by("valid_until", "pk")
@@ -58,5 +58,5 @@ def registry_tick(*, today: dt.date | None = None) -> TickReport:
         except (RegistryError, ValidationError) as exc:
             report.failed[pk] = str(getattr(exc, "message", exc))
         else:
-            report.expired.append(asset.registration_number)
+            report.expired.append(asset.registration_number or "")
     return report

@@ -36,6 +36,7 @@ from registry.services._common import (
     _require_registrar,
     _sha256_of,
     _validate,
+    _validity,
 )
 from registry.workflow import ACTION_LABELS, Action
 
@@ -77,23 +78,24 @@ def asset_amend(
         raise IncompleteApplication(gaps)
     fields: dict[str, Any] = {f: getattr(asset, f) for f in diff}
     if new_sample is not None:
-        asset.sample_file.save(new_sample.name, new_sample, save=False)
+        asset.sample_file.save(new_sample.name or "sample", new_sample, save=False)
         fields["sample_file"] = asset.sample_file
         fields["evidence_sha256"] = _sha256_of(asset.sample_file)
         diff["evidence_sha256"] = (asset.evidence_sha256, fields["evidence_sha256"])
-    if asset.source_licence_end and asset.source_licence_end < asset.valid_from:
+    valid_from, valid_until = _validity(asset)
+    if asset.source_licence_end and asset.source_licence_end < valid_from:
         raise ValidationError(
             {
                 "source_licence_end": _(
                     "The source licence cannot end before the registration date %(date)s; "
                     "cancel the registration instead."
                 )
-                % {"date": asset.valid_from.isoformat()}
+                % {"date": valid_from.isoformat()}
             }
         )
-    if asset.source_licence_end and asset.source_licence_end < asset.valid_until:
+    if asset.source_licence_end and asset.source_licence_end < valid_until:
         fields["valid_until"] = asset.source_licence_end
-        diff["valid_until"] = (asset.valid_until, asset.source_licence_end)
+        diff["valid_until"] = (valid_until, asset.source_licence_end)
     fields["version"] = asset.version + 1
     _move(
         asset,
@@ -124,21 +126,22 @@ def asset_renew(
     asset = _lock(asset)
     _check_transition(asset, Action.RENEW)
     day = on or clock.today()
-    window_opens = asset.valid_until - dt.timedelta(days=RENEWAL_WINDOW_DAYS)
+    _valid_from, valid_until = _validity(asset)
+    window_opens = valid_until - dt.timedelta(days=RENEWAL_WINDOW_DAYS)
     if day < window_opens:
         raise TransitionBlocked(
             _("Renewal opens %(days)s days before expiry, on %(date)s.")
             % {"days": RENEWAL_WINDOW_DAYS, "date": window_opens.isoformat()}
         )
     new_until = validity_end(
-        asset.valid_until + dt.timedelta(days=1),
+        valid_until + dt.timedelta(days=1),
         years=settings.REGISTRY_VALIDITY_YEARS,
         licence_end=asset.source_licence_end,
     )
-    if new_until <= asset.valid_until:
+    if new_until <= valid_until:
         raise TransitionBlocked(
             _("The source licence ends on %(end)s: renewal would not extend the validity.")
-            % {"end": asset.source_licence_end.isoformat()}
+            % {"end": (asset.source_licence_end or valid_until).isoformat()}
         )
     old_until = asset.valid_until
     _move(
@@ -231,15 +234,16 @@ def asset_revoke(*, asset: DataAsset, actor: User | None, reason: str) -> DataAs
 
 @transaction.atomic
 def asset_expire(
-    *, asset: DataAsset, actor: User | None = None, on: dt.date | None = None
+    *, asset: DataAsset | int, actor: User | None = None, on: dt.date | None = None
 ) -> DataAsset:
     _require_registrar(actor, allow_system=True)
     asset = _lock(asset)
     _check_transition(asset, Action.EXPIRE)
     day = on or clock.today()
-    if asset.valid_until >= day:
+    _valid_from, valid_until = _validity(asset)
+    if valid_until >= day:
         raise TransitionBlocked(
-            _("The registration is valid until %(end)s.") % {"end": asset.valid_until.isoformat()}
+            _("The registration is valid until %(end)s.") % {"end": valid_until.isoformat()}
         )
     return _move(
         asset,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from core import clock, sequences
 from registry import journal
 from registry.certificates import registration_certificate_issue
-from registry.choices import DATA_SOURCE_CODES, ObjectionStatus, VersionReason
+from registry.choices import DATA_SOURCE_CODES, DataSource, ObjectionStatus, VersionReason
 from registry.exceptions import TransitionBlocked
 from registry.identifiers import compose_registration_number
 from registry.models import DataAsset, User
@@ -35,7 +35,7 @@ from registry.workflow import Action
 # --- registration ----------------------------------------------------------------------------
 @transaction.atomic
 def asset_register(
-    *, asset: DataAsset, actor: User | None, on: dt.date | None = None, reason: str = ""
+    *, asset: DataAsset | int, actor: User | None, on: dt.date | None = None, reason: str = ""
 ) -> DataAsset:
     """Register after an uncontested publicity: number from the sequence, validity, version 1."""
     _require_registrar(actor, allow_system=True)
@@ -59,7 +59,7 @@ def asset_register(
         )
     number = compose_registration_number(
         year=day.year,
-        source_code=DATA_SOURCE_CODES[asset.source],
+        source_code=DATA_SOURCE_CODES[DataSource(asset.source)],
         subject_code=asset.holder.uscc[0],
         sequence=sequences.next_value(sequences.REGISTRATION_NUMBER),
     )

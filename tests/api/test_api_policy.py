@@ -35,7 +35,7 @@ def _api_views():
 def test_every_api_endpoint_lives_in_the_api_app_and_derives_from_the_policy():
     views = _api_views()
     assert len(views) >= 14  # the bank API, previews, verification and search certificates
-    for name, route, view in views:
+    for _name, route, view in views:
         assert view is not None, f"{route} is not a class-based API view"
         assert view.__module__.split(".")[0] == "api", f"{route} is served from {view.__module__}"
         assert issubclass(view, ApiPolicy), f"{route} ({view.__name__}) skips api.base.ApiPolicy"

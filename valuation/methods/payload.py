@@ -134,9 +134,7 @@ def _cost_input(body: Mapping[str, object], variant: str) -> object:
     return cost.DeyangInput(**{name: _decimal(body, name) for name in "adebc"})
 
 
-def _income_period(
-    variant: income.IncomeVariant, item: object, path: str
-) -> income.IncomePeriod:
+def _income_period(variant: income.IncomeVariant, item: object, path: str) -> income.IncomePeriod:
     data = _object(item, path)
     match variant:
         case income.IncomeVariant.DIRECT:
