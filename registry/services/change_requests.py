@@ -18,14 +18,15 @@ from django.utils.translation import gettext as _
 from core import clock
 from registry import journal
 from registry.choices import AssetStatus, Role
+from registry.events import (
+    CHANGE_REQUEST_APPROVED,
+    CHANGE_REQUEST_FILED,
+    CHANGE_REQUEST_REJECTED,
+)
 from registry.exceptions import InvalidTransition, NotPermitted
 from registry.models import ChangeRequest, ChangeRequestKind, ChangeRequestStatus, DataAsset, User
 from registry.services import post_registration
 from registry.services.post_registration import AMENDABLE_FIELDS
-
-CHANGE_REQUEST_FILED = "change_request.filed"
-CHANGE_REQUEST_APPROVED = "change_request.approved"
-CHANGE_REQUEST_REJECTED = "change_request.rejected"
 
 
 # --- value conversion ------------------------------------------------------------------------
