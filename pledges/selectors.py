@@ -23,7 +23,8 @@ from pledges.models import Pledge, PledgeStatus
 from registry.models import Organisation
 
 
-def _active_pledges() -> QuerySet[Pledge]:
+def active_pledges() -> QuerySet[Pledge]:
+    """Every active pledge (the encumbrances the register shows)."""
     return Pledge.objects.filter(status=PledgeStatus.ACTIVE)
 
 
@@ -31,7 +32,7 @@ def ranked_pledges() -> QuerySet[Pledge]:
     """Pledges with asset and parties; `rank` is the place among the asset's active pledges
     (None for a pledge that is no longer active)."""
     earlier_or_same = (
-        _active_pledges()
+        active_pledges()
         .filter(asset=OuterRef("asset"), priority__lte=OuterRef("priority"))
         .order_by()
         .values("asset")

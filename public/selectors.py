@@ -1,9 +1,10 @@
 """Reads behind the public pages (no login).
 
 The public register shows registered assets and what became of them (expired, cancelled, revoked),
-built on the bank API's `public_assets()` so that both answer the same question the same way;
-drafts and applications under review never appear. The publicity list shows applications now
-announced (in publicity, or with an objection pending). Only public fields reach the templates.
+built on `records.register.public_assets()`, as the bank API is, so that both answer the same
+question the same way; drafts and applications under review never appear. The publicity list
+shows applications now announced (in publicity, or with an objection pending). Only public fields
+reach the templates.
 """
 
 from __future__ import annotations

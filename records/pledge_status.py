@@ -29,7 +29,8 @@ from certificates.selectors import effective_status
 from core.precompiled import LOOKUP_CHUNK, PrecompiledValues
 from pledges.access import may_view_private
 from pledges.models import Pledge
-from records.register import CertificateRef, active_pledges, with_register_annotations
+from pledges.selectors import active_pledges
+from records.register import CertificateRef, with_register_annotations
 from registry.choices import NUMBERED_STATUSES
 from registry.identifiers import IdentifierError, normalise_registration_number
 from registry.models import DataAsset

@@ -29,14 +29,10 @@ from django.db.models import (
 from certificates.models import Certificate, CertificateKind, CertificateStatus
 from certificates.selectors import effective_status
 from core.precompiled import LOOKUP_CHUNK
-from pledges.models import Pledge, PledgeStatus
+from pledges.selectors import active_pledges
 from registry.choices import NUMBERED_STATUSES
 from registry.models import DataAsset, Organisation
 from valuation.selectors import with_current_valuation
-
-
-def active_pledges() -> QuerySet[Pledge]:
-    return Pledge.objects.filter(status=PledgeStatus.ACTIVE)
 
 
 def with_register_annotations(assets: QuerySet[DataAsset]) -> QuerySet[DataAsset]:

@@ -7,20 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-APPS = [
-    "core",
-    "certificates",
-    "registry",
-    "pledges",
-    "valuation",
-    "records",
-    "api",
-    "portal",
-    "public",
-    "operations",
-]
+# The project's own apps, in INSTALLED_APPS order (third-party apps live in site-packages).
+APPS = [app for app in settings.INSTALLED_APPS if (REPO_ROOT / app / "apps.py").exists()]
 
 
 def _modules(app: str) -> list[str]:
@@ -32,6 +23,11 @@ def _modules(app: str) -> list[str]:
         parts = relative.parts[:-1] if relative.name == "__init__" else relative.parts
         names.append(".".join(parts))
     return names
+
+
+def test_the_project_apps_are_found_in_installed_apps():
+    assert APPS[0] == "core"
+    assert {"certificates", "registry", "pledges", "valuation", "records", "api"} <= set(APPS)
 
 
 @pytest.mark.parametrize("app", APPS)
