@@ -5,7 +5,14 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 
 from config.settings import *  # noqa: F403
-from config.settings import BASE_DIR
+from config.settings import BASE_DIR, DATABASES
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not Django's in-memory test database: the live server's threads (and worker
+    # processes in the fault drills) then open their own connections, as in production, instead
+    # of sharing one connection, which breaks when two requests overlap.
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
 
 DEBUG = False
 LANGUAGE_CODE = "en"  # assertions on messages read the English text
