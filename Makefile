@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEMO_ENV := DEBUG=true
 
-.PHONY: install system-deps run test lint fmt migrate seed tick bench messages clean
+.PHONY: install system-deps run test faults lint fmt migrate seed tick bench messages clean
 
 $(BIN)/python:
 	@py=$$(scripts/find-python.sh) || exit 1; \
@@ -57,7 +57,12 @@ fmt: install
 # DATABASE_URL picks the database (SQLite by default; .ci/run runs it on PostgreSQL too).
 test: lint
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not faults"
+
+# Fault drills: real worker and server processes killed, connections terminated (a few minutes;
+# .ci/run runs them once per database after make test).
+faults: install
+	$(BIN)/python -m pytest -m faults
 
 # Extract translatable strings and compile the catalogue (the compiled .mo is committed, so
 # running the app needs no gettext tools; maintaining translations does).

@@ -12,13 +12,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # processes in the fault drills) then open their own connections, as in production, instead
     # of sharing one connection, which breaks when two requests overlap.
     (BASE_DIR / "var").mkdir(exist_ok=True)
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
+    # TEST_SQLITE_NAME lets two runs side by side keep apart.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("TEST_SQLITE_NAME", str(BASE_DIR / "var" / "test-db.sqlite3"))
+    }
 
 DEBUG = False
 LANGUAGE_CODE = "en"  # assertions on messages read the English text
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = BASE_DIR / "var" / "test-media"
+# Child processes of the fault drills (tests/faults) get the test process's media folder and the
+# database task backend through these two variables.
+MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT", BASE_DIR / "var" / "test-media")
 STATIC_ROOT = None  # static files are served by the finders in tests
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
@@ -26,7 +31,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "TEST_TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
 CERTIFICATE_DEMO_SIGNING_DIR = BASE_DIR / "var" / "test-signing"
 PUBLIC_BASE_URL = "https://registry.example.cn"
 CERTIFICATE_ALLOW_DEMO_SIGNING = True

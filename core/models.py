@@ -19,3 +19,43 @@ class SequenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class OutboxMessage(models.Model):
+    """One side effect of a domain step (render a certificate, send an e-mail, call a webhook),
+    written in the step's own transaction, so it exists exactly when the step committed.
+
+    `core.outbox` hands due messages to the task backend and records each delivery: a message is
+    delivered until its handler has succeeded once (its own database writes commit together with
+    the `done` mark), retried with backoff on failure, and taken up again when a worker that had it
+    died (its lease runs out)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "pending"
+        DISPATCHED = "dispatched", "dispatched"
+        DONE = "done", "done"
+        FAILED = "failed", "failed (attempts exhausted; the daily tick tries again)"
+
+    topic = models.CharField(max_length=80)
+    # Names the effect, so the same effect asked for twice (a step and the reconciliation) is
+    # one message: e.g. "certificates.render:1234".
+    key = models.CharField(max_length=200, unique=True)
+    payload = models.JSONField(default=dict)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    dispatches = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    available_at = models.DateTimeField()
+    lease_until = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "outbox message"
+        indexes = [
+            models.Index(fields=["state", "available_at"], name="core_outbox_due"),
+            models.Index(fields=["topic", "state"], name="core_outbox_topic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.state})"
