@@ -24,7 +24,14 @@ def certificate_render(*, certificate_id: int) -> Certificate:
     if certificate.is_rendered:
         return certificate
     pdf, signed = build_pdf(certificate)
-    certificate.document.save(f"{certificate.number}.pdf", ContentFile(pdf), save=False)
+    name = f"{certificate.number}.pdf"
+    storage = certificate.document.storage
+    stored_as = certificate.document.field.generate_filename(certificate, name)
+    if storage.exists(stored_as):
+        # Left by an attempt whose transaction never committed (its worker died after storing):
+        # replace it, so that a certificate has one stored document, under its own name.
+        storage.delete(stored_as)
+    certificate.document.save(name, ContentFile(pdf), save=False)
     certificate.document_sha256 = sha256_hex(pdf)
     certificate.document_size = len(pdf)
     certificate.signed = signed

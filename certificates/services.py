@@ -3,10 +3,12 @@ revoke, and fix a search as a search certificate.
 
 The engine does not build content: the issuing domain does (registration certificates:
 `registry.certificates`; pledge registration certificates: `pledges.certificates`) and calls
-these services inside the step that causes them (same transaction, journaled). Rendering
-happens after that transaction commits, as a background task
-(`certificates.tasks.render_certificate`): the PDF is rendered once from the content fixed at
-issue, signed with the registry's key, stored, and its SHA-256 recorded and journaled.
+these services inside the step that causes them (same transaction, journaled). Rendering is a
+side effect of the issue, asked for in the same transaction through the outbox (`core.outbox`,
+topic `RENDER_TOPIC`): the PDF is rendered once from the content fixed at issue, signed with the
+registry's key, stored, and its SHA-256 recorded and journaled (`certificates.render`).
+`certificates_reconcile` (the daily tick) re-asks for any issued certificate still without its
+document.
 """
 
 from __future__ import annotations
@@ -22,13 +24,20 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from certificates import tasks
 from certificates.events import CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, CERTIFICATE_SUPERSEDED
 from certificates.journal import journal_certificate_event
 from certificates.models import Certificate, CertificateKind, CertificateStatus
 from certificates.numbers import compose_certificate_number
 from core import clock, sequences
 from core.actors import Actor
+from core.outbox import outbox_add, outbox_ensure
+
+# The outbox topic of rendering (its handler is registered in CertificatesConfig.ready).
+RENDER_TOPIC = "certificates.render"
+
+
+def render_key(certificate_id: int) -> str:
+    return f"{RENDER_TOPIC}:{certificate_id}"
 
 
 def verification_url(number: str) -> str:
@@ -101,9 +110,19 @@ def certificate_issue(
         version=certificate.asset_version,
         supersedes=previous.number if previous else None,
     )
-    pk = certificate.pk
-    transaction.on_commit(lambda: tasks.render_certificate.enqueue(pk))
+    outbox_add(
+        RENDER_TOPIC, key=render_key(certificate.pk), payload={"certificate_id": certificate.pk}
+    )
     return certificate
+
+
+def certificates_reconcile() -> int:
+    """Re-ask for the rendering of every issued certificate still without its document (a
+    message that failed all its attempts, or any other way it went missing); how many."""
+    requeued = 0
+    for pk in Certificate.objects.filter(rendered_at__isnull=True).values_list("pk", flat=True):
+        requeued += outbox_ensure(RENDER_TOPIC, key=render_key(pk), payload={"certificate_id": pk})
+    return requeued
 
 
 def certificate_revoke(

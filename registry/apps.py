@@ -15,3 +15,8 @@ class RegistryConfig(AppConfig):
 
         ports.install_journal_writer(journal.record)
         ports.add_standing_rule(asset_standing)
+
+        from core.outbox import register_handler
+        from registry.notifications import NOTIFY_TOPIC, send_step_notification
+
+        register_handler(NOTIFY_TOPIC, send_step_notification)

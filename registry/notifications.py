@@ -1,19 +1,19 @@
 """E-mail notifications of workflow steps (Django's mail framework; console backend in the demo).
 
 The holder hears of every step of its application or registration; registrars hear of new
-submissions and objections. Messages are composed and sent by a background task once the step's
-transaction has committed, so a rolled-back step never sends anything and a slow mail server
-never holds a request.
+submissions and objections. A step asks for its notification through the outbox (`core.outbox`,
+topic `NOTIFY_TOPIC`), in its own transaction: a rolled-back step never sends anything, a
+committed one always does (retried while the mail server is away), and a slow mail server never
+holds a request. Messages are composed when sent, from the asset as it then is.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
-from django.tasks import task
 from django.utils import translation
 
+from core.outbox import outbox_add
 from registry import journal
 from registry.choices import Role
 from registry.models import DataAsset, User
@@ -40,12 +40,14 @@ SUBJECTS = {
 }
 
 
+NOTIFY_TOPIC = "registry.notify"
+
+
 def notify_after_commit(asset: DataAsset, event_type: str) -> None:
-    """Schedule the notification of a step; called by the services inside the step."""
+    """Ask for the notification of a step; called by the services inside the step."""
     if event_type not in SUBJECTS:
         return
-    pk = asset.pk
-    transaction.on_commit(lambda: send_step_notification.enqueue(pk, event_type))
+    outbox_add(NOTIFY_TOPIC, payload={"asset_id": asset.pk, "event_type": event_type})
 
 
 def _holder_addresses(asset: DataAsset) -> list[str]:
@@ -86,8 +88,7 @@ def _body(asset: DataAsset, event_type: str) -> str:
     return "\n".join(lines)
 
 
-@task()
-def send_step_notification(asset_id: int, event_type: str) -> int:
+def send_step_notification(*, asset_id: int, event_type: str) -> int:
     """Send the holder's (and, for steps they act on, the registrars') e-mails; returns the
     number of messages sent."""
     asset = DataAsset.objects.select_related("holder").get(pk=asset_id)

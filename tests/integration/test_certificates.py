@@ -4,6 +4,7 @@ revocation, left valid (but reported expired) by expiry; rendered once after the
 database constraints that keep one valid certificate per asset and 17-digit numbers."""
 
 import datetime as dt
+import functools
 import hashlib
 import os
 
@@ -21,7 +22,9 @@ from certificates.events import (
 )
 from certificates.models import Certificate, CertificateKind, CertificateStatus
 from certificates.render import RENDERER_LABEL, certificate_render
+from certificates.services import RENDER_TOPIC
 from core import clock
+from core.models import OutboxMessage
 from registry import services
 from registry.exceptions import InvalidTransition, NotPermitted, TransitionBlocked
 from registry.models import DataAsset, JournalEvent
@@ -561,5 +564,11 @@ def test_database_accepts_a_second_valid_certificate_for_another_asset(registere
 
 
 def _renders(callbacks) -> list:
-    """The on-commit callbacks that render a certificate (others notify people by e-mail)."""
-    return [c for c in callbacks if c.__qualname__.startswith("certificate_issue.")]
+    """The on-commit callbacks that dispatch a rendering from the outbox (others dispatch
+    e-mails)."""
+    return [
+        c
+        for c in callbacks
+        if isinstance(c, functools.partial)
+        and OutboxMessage.objects.filter(pk__in=c.keywords["ids"], topic=RENDER_TOPIC).exists()
+    ]

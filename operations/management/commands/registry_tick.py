@@ -8,7 +8,8 @@ from operations.tick import daily_tick
 class Command(BaseCommand):
     help = (
         "Move time-driven states: register assets whose publicity ended without open objections, "
-        "expire registrations and pledge registrations past their period. "
+        "expire registrations and pledge registrations past their period, re-queue missing "
+        "certificate documents and failed side effects, prune expired records. "
         "Run daily (cron or a scheduler)."
     )
 
@@ -33,5 +34,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Pledges expired: {len(report.pledges_expired)} {' '.join(report.pledges_expired)}"
         )
+        self.stdout.write(f"Certificates re-queued for rendering: {report.documents_requeued}")
+        self.stdout.write(f"Failed outbox messages retried: {report.messages_retried}")
+        for what, count in report.pruned.items():
+            self.stdout.write(f"Pruned {what}: {count}")
         for pk, message in report.failed.items():
             self.stderr.write(f"Asset {pk} not moved: {message}")
