@@ -1,5 +1,5 @@
 """Admin building blocks every domain's admin uses: registrar-only access, read-only rows and
-inlines, and one way to turn a refused step into a message."""
+inlines, and one way to turn a refused step into a message; and the outbox's own admin page."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from core.exceptions import DomainError
+from core.models import OutboxMessage
+from core.outbox import outbox_retry_failed
 
 
 def error_text(exc: Exception) -> str:
@@ -80,3 +82,35 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- The outbox, for operators: what is waiting, what failed and why; try a failed one again. ---
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    list_display = (
+        "key",
+        "topic",
+        "state",
+        "attempts",
+        "dispatches",
+        "created_at",
+        "available_at",
+        "done_at",
+        "last_error_short",
+    )
+    list_filter = ("state", "topic")
+    search_fields = ("key",)
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    actions = ["try_again"]
+
+    @admin.display(description="last error")
+    def last_error_short(self, message: OutboxMessage) -> str:
+        return message.last_error[:120]
+
+    @admin.action(description="Try the selected failed messages again now")
+    def try_again(self, request, queryset):
+        count = outbox_retry_failed(ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{count} message(s) queued again.")

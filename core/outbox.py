@@ -199,12 +199,21 @@ def outbox_ensure(topic: str, *, key: str, payload: dict[str, Any]) -> bool:
     return True
 
 
-def outbox_retry_failed() -> int:
-    """Give every failed message a new round of attempts (the daily tick)."""
+def outbox_retry_failed(*, ids: Iterable[int] | None = None) -> int:
+    """Give failed messages (all, or those of `ids`) a new round of attempts (the daily tick; an
+    operator in the admin); how many."""
     now = timezone.now()
-    return OutboxMessage.objects.filter(state=State.FAILED).update(
-        state=State.PENDING, attempts=0, available_at=now, lease_until=None
-    )
+    with transaction.atomic():
+        chosen = OutboxMessage.objects.select_for_update().filter(state=State.FAILED)
+        if ids is not None:
+            chosen = chosen.filter(pk__in=list(ids))
+        failed = list(chosen.values_list("pk", flat=True))
+        OutboxMessage.objects.filter(pk__in=failed).update(
+            state=State.PENDING, attempts=0, available_at=now, lease_until=None
+        )
+    if failed:
+        transaction.on_commit(functools.partial(outbox_dispatch, ids=failed), robust=True)
+    return len(failed)
 
 
 def outbox_prune(*, older_than: dt.timedelta) -> int:

@@ -72,7 +72,7 @@ class Worker(db_worker.Worker):
 class Command(db_worker.Command):
     help = "Run the registry's background worker (outbox dispatch and tasks; reconnects)."
 
-    def handle(self, *args, **options) -> None:  # type: ignore[override]
+    def handle(self, *args, **options) -> None:
         self.configure_logging(options["verbosity"])
         if not logger.hasHandlers():
             logger.addHandler(logging.StreamHandler(self.stdout))
