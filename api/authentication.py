@@ -105,7 +105,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if scheme != KEYWORD:
             return None
         key = key.strip()
-        if not key or "." not in key:
+        if not key or "." not in key or "\x00" in key:  # NUL: the database cannot compare it
             raise exceptions.AuthenticationFailed(_("Malformed API key."))
         api_key = usable_key(key)
         if api_key is None:

@@ -5,17 +5,40 @@
 
 `code` is stable for programs, `message` is for people, `errors` names each field (dotted paths
 into the request body). Domain errors map to HTTP statuses here, so views stay thin.
+
+Database errors answer in the same envelope, with a 5xx only when the server is at fault:
+
+- the database unavailable (`OperationalError`, `InterfaceError`: connection lost, server
+  shutting down, statement timeout, deadlock; on SQLite only busy, locked, I/O and the like) is a
+  503 `database_unavailable` with `Retry-After`;
+- a value the database refused (`DataError`: out of range, too long, not representable) came
+  from the client: 400 `invalid_input`;
+- any other (`ProgrammingError`, `IntegrityError`, `InternalError`...) is a 500 `server_error`,
+  logged with its traceback. Nothing of the request is kept: under ATOMIC_REQUESTS the request's
+  transaction is rolled back, as for every error answered here.
+
+Input the database cannot store at all (NUL, lone surrogates) never gets that far:
+`UnstorableInputGuard` refuses it as a 400 naming the field, once the caller is known (so a
+refused read is still logged) and before the view runs any query.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, InterfaceError, OperationalError
+from django.db import Error as DatabaseError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers, status
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from core.input_guard import multi_items, unstorable_input_errors
 from registry.exceptions import (
     IncompleteApplication,
     InvalidTransition,
@@ -24,6 +47,24 @@ from registry.exceptions import (
     TransitionBlocked,
 )
 from valuation.methods.errors import CalculationInputError
+
+logger = logging.getLogger(__name__)
+
+# Seconds a client is told to wait when the database is unavailable (503).
+DATABASE_RETRY_AFTER = 5
+
+# SQLite reports a missing table or a syntax error as OperationalError too: only these primary
+# result codes mean "unavailable for now" (https://sqlite.org/rescode.html).
+_SQLITE_UNAVAILABLE = {
+    sqlite3.SQLITE_BUSY,
+    sqlite3.SQLITE_LOCKED,
+    sqlite3.SQLITE_NOMEM,
+    sqlite3.SQLITE_INTERRUPT,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_PROTOCOL,
+}
 
 
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -61,7 +102,63 @@ def exception_handler(exc, context):
     return response
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means "the database cannot serve now, retry" (a 503) rather
+    than a fault of the request or of the code."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    if isinstance(cause, sqlite3.Error):
+        code = getattr(cause, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in _SQLITE_UNAVAILABLE
+    return True  # PostgreSQL: connection, resources, operator intervention, lock and timeouts
+
+
+def _database_error(exc: DatabaseError, context) -> Response:
+    request = context.get("request")
+    where = f"{request.method} {request.path}" if request is not None else "API request"
+    if isinstance(exc, DataError):
+        logger.warning("The database refused a value of %s: %s", where, exc, exc_info=exc)
+        return Response(
+            {
+                "code": "invalid_input",
+                "message": _(
+                    "A value of the request cannot be stored or compared by the database "
+                    "(out of range, too long or not representable)."
+                ),
+            },
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if database_unavailable(exc):
+        logger.warning("Database unavailable in %s: %s", where, exc, exc_info=exc)
+        response = Response(
+            {
+                "code": "database_unavailable",
+                "message": _(
+                    "The registry's database is unavailable for a moment. "
+                    "Please retry in %(seconds)s seconds."
+                )
+                % {"seconds": DATABASE_RETRY_AFTER},
+            },
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
+    logger.error("Database error in %s", where, exc_info=exc)
+    return Response(
+        {
+            "code": "server_error",
+            "message": _("The registry could not complete the request (a database error)."),
+        },
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
 def _handle(exc, context):
+    if isinstance(exc, DatabaseError):
+        return _database_error(exc, context)
     if isinstance(exc, CalculationInputError):
         return field_errors_response({exc.field: [exc.message]})
     if isinstance(exc, IncompleteApplication):
@@ -92,6 +189,43 @@ def _handle(exc, context):
     code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
     response.data = {"code": code, "message": str(detail)}
     return response
+
+
+def _body_items(data) -> list[tuple[str, object]]:
+    if hasattr(data, "lists"):  # a form body (QueryDict, with uploaded files)
+        return multi_items(data)
+    if isinstance(data, dict):
+        return list(data.items())
+    if isinstance(data, list):
+        return [(str(index), item) for index, item in enumerate(data)]
+    return [("body", data)]
+
+
+def request_unstorable_errors(request, args=(), kwargs=None) -> dict[str, list[str]]:
+    """NUL and lone surrogates in a DRF request: its path segments (by their URL names), query
+    parameters and, for methods that carry one, its parsed body (JSON at any depth, form fields
+    and uploaded files' names). Dotted paths as in the rest of the envelope."""
+    items: list[tuple[object, object]] = [*(kwargs or {}).items()]
+    items += [(f"path.{index}", value) for index, value in enumerate(args)]
+    items += multi_items(request.query_params)
+    if request.method not in SAFE_METHODS:
+        items += _body_items(request.data)
+    return unstorable_input_errors(items)
+
+
+class UnstorableInputGuard:
+    """For API views: refuse NUL and lone surrogates anywhere in the input with a 400 naming the
+    field, after authentication, permissions and throttles (so the caller is known and a refused
+    read is logged) and before the handler runs a query. `core.input_guard`'s middleware leaves
+    views with this mark to it."""
+
+    guards_unstorable_input = True  # core.input_guard.GUARD_ATTRIBUTE: the middleware steps aside
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        errors = request_unstorable_errors(request, args, kwargs)
+        if errors:
+            raise exceptions.ValidationError(errors)
 
 
 class JSONParser(parsers.JSONParser):

@@ -102,6 +102,20 @@ BULK_RESPONSE = OpenApiExample(
     status_codes=["200"],
 )
 
+# One key per filing, made by the bank's system (a UUID), sent again with every retry of it.
+FILING_KEY = "8e03978e-40d5-43e8-bc93-6894a57f9324"
+
+IDEMPOTENCY_KEY = OpenApiExample(
+    "One UUID per request",
+    value=FILING_KEY,
+)
+
+KEY_REUSED_BODY = {
+    "code": "idempotency_key_reused",
+    "message": "This Idempotency-Key was already used for a different request (method, path or "
+    "body). Use a new key for a new request.",
+}
+
 PLEDGE_BODY = {
     "number": "ZY202600000011",
     "asset": {"registration_number": NUMBER, "name": "港口集装箱物流轨迹数据集"},
@@ -126,13 +140,18 @@ REGISTER_REQUEST = OpenApiExample(
         "debt_start": "2026-09-01",
         "debt_end": "2027-08-31",
     },
-    description="A registrar (signed-in session) adds `pledgee_uscc`.",
+    description="Sent with a new `Idempotency-Key` header (e.g. "
+    f"`Idempotency-Key: {FILING_KEY}`), and the same key when the bank sends this filing again "
+    "after a timeout or a 5xx: a retry then answers the first filing, never files a second. A "
+    "registrar (signed-in session) adds `pledgee_uscc`.",
     request_only=True,
 )
 
 PLEDGE_RESPONSE = OpenApiExample(
     "Filed: second in priority",
     value=PLEDGE_BODY,
+    description="A retry with the filing's Idempotency-Key gets this same answer again, with "
+    "`Idempotent-Replayed: true`.",
     response_only=True,
     status_codes=["201"],
 )

@@ -91,6 +91,17 @@ class AssetCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def decode_cursor(self, request):
+        # DRF checks the cursor's encoding, not its position: a position that is not an id would
+        # reach the ORM (ValueError, a 500). Refuse it as DRF refuses any other invalid cursor.
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            try:
+                int(cursor.position)
+            except ValueError:
+                raise NotFound(self.invalid_cursor_message) from None
+        return cursor
+
 
 @extend_schema(tags=["assets"], responses={200: s.AssetListItemSerializer, **ERRORS})
 class AssetListApi(ReadLogMixin, ApiPolicy, generics.ListAPIView):

@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.input_guard.UnstorableInputMiddleware",
 ]
 
 # The benchmark adds its baseline view through its own URLconf (bench/urls.py).
@@ -189,12 +190,38 @@ CERTIFICATE_DEMO_SIGNING_DIR = env.path(
 CERTIFICATE_FONT_DIR = env.path("CERTIFICATE_FONT_DIR", default=BASE_DIR / "var" / "fonts")
 CERTIFICATE_UPLOAD_MAX_BYTES = env.int("CERTIFICATE_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 
-# Background tasks: the database backend (run `manage.py db_worker`); tests run them immediately.
+# Background tasks: the database backend (run `manage.py worker`); tests run them immediately.
 TASKS = {
     "default": {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
     }
 }
+# The outbox (core.outbox): how long a worker owns a dispatched message before another takes it
+# up (longer than any rendering), how often a failing effect is tried before the daily tick takes
+# over, and the first wait between tries (doubling each time, at most an hour).
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=10)
+
+# Django's cache, and the shared counters of the limits (sign-in, objections, API rate; see
+# core.counters): Redis when REDIS_URL is set (production: several processes or hosts), e.g.
+# redis://127.0.0.1:6379/0. Without it the counters live in a table of the database
+# (core_limitcounter) and the cache in each process's memory: nothing the registry caches needs
+# sharing apart from the counters, which need an atomic increment that Django's DatabaseCache lacks.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Several applications may share one Redis server.
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="registry"),
+            # A Redis that hangs fails the request in seconds instead of holding the worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 REST_FRAMEWORK = {
     # API-key clients (banks' systems) first, so that a missing key answers 401, then sessions.
@@ -215,6 +242,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Per API key (sessions: per user); see api/throttling.py.
     "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_RATE_PER_KEY", default="600/min")},
+    # The client address of anonymous callers is REMOTE_ADDR unless the deployment says how many
+    # proxies stand in front (otherwise a caller picks its own X-Forwarded-For and its own limit).
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
 
 # OpenAPI 3 schema of /api/v1/ (drf-spectacular): /api/schema/, browsable at /api/docs/.

@@ -59,3 +59,20 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.state})"
+
+
+class LimitCounter(models.Model):
+    """One shared counter of a limit (`core.counters`): `hits` counted under `name` in the fixed
+    window that ends at `ends_at`. Written only by the counters' single-statement upsert, so
+    concurrent hits from any process never read the same count; rows whose window has ended are
+    deleted by `core.counters.counters_prune`."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    hits = models.PositiveIntegerField(default=0)
+    ends_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "limit counter"
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.hits} until {self.ends_at:%Y-%m-%d %H:%M:%S}"

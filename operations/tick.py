@@ -11,12 +11,10 @@ import datetime as dt
 
 from certificates.services import certificates_reconcile
 from core import clock
-from core.outbox import outbox_prune, outbox_retry_failed
+from core.housekeeping import prune_all
+from core.outbox import outbox_retry_failed
 from pledges.services import pledges_expire_lapsed
 from registry.services import registry_tick
-
-# Delivered outbox messages are kept this long for inspection (their effects are journaled).
-OUTBOX_KEEP = dt.timedelta(days=30)
 
 
 @dataclasses.dataclass
@@ -43,5 +41,5 @@ def daily_tick(*, today: dt.date | None = None) -> DailyReport:
         failed={**assets.failed, **pledges.failed},
         documents_requeued=requeued,
         messages_retried=retried,
-        pruned={"outbox messages": outbox_prune(older_than=OUTBOX_KEEP)},
+        pruned=prune_all(),
     )

@@ -1,26 +1,23 @@
-"""Attempt counters for the public forms (objections, login), kept in Django's cache.
+"""Attempt limits of the public forms (objections, login), counted in `core.counters`.
 
-A counter counts attempts by one client key (an IP address, a username) in a fixed window that
+A throttle counts attempts by one client key (an IP address, a username) in a fixed window that
 opens with the first counted attempt and closes `window` seconds later. Views *reserve* an attempt
-(`hit`, an atomic `incr`) before doing the work and compare the count it returns with the limit,
-so concurrent requests cannot all slip through under the limit; an attempt that should not count
-after all (a successful login) is given back with `undo`.
+(`hit`, one atomic increment) before doing the work and compare the count it returns with the
+limit, so concurrent requests cannot all slip through under the limit; an attempt that should not
+count after all (a successful login) is given back with `undo`.
 
-The window's end relies on `incr` keeping the key's timeout, as the local-memory, Redis and
-Memcached backends do (Django's database and file caches reset it on `incr`). Keys are hashed, so
-any username is a valid cache key. With several server processes the cache must be shared
-(Redis, Memcached): the default local-memory cache counts per process.
+The counts are shared by every server process and survive restarts (Redis or a database table,
+see core.counters). Keys are hashed, so any username is a valid counter name.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import math
-import time
 
 from django.conf import settings
-from django.core.cache import cache
+
+from core.counters import counter_get, counter_hit, counter_release, counter_reset
 
 KEY_PREFIX = "public-throttle"
 
@@ -31,47 +28,32 @@ class Throttle:
     limit: int
     window: int  # seconds
 
-    def _keys(self, ident: str) -> tuple[str, str]:
+    def _name(self, ident: str) -> str:
         digest = hashlib.sha256(ident.encode()).hexdigest()[:40]
-        key = f"{KEY_PREFIX}:{self.scope}:{digest}"
-        return key, f"{key}:until"
+        return f"{KEY_PREFIX}:{self.scope}:{digest}"
 
     def count(self, ident: str) -> int:
-        return cache.get(self._keys(ident)[0], 0)
+        window = counter_get(self._name(ident))
+        return 0 if window is None else window.hits
 
     def blocked(self, ident: str) -> bool:
         return self.count(ident) >= self.limit
 
     def hit(self, ident: str) -> int:
         """Count one attempt; returns the count including it (over `limit`: refuse it)."""
-        key, until = self._keys(ident)
-        for _attempt in range(3):
-            if cache.add(key, 0, timeout=self.window):  # this attempt opens a window
-                cache.set(until, time.time() + self.window, timeout=self.window)
-            try:
-                return cache.incr(key)
-            except ValueError:  # the window closed between add() and incr(): open a new one
-                continue
-        return self.limit + 1  # the cache keeps dropping the key: refuse rather than allow
+        return counter_hit(self._name(ident), window=self.window).hits
 
     def undo(self, ident: str) -> None:
         """Give back an attempt reserved by `hit` that turned out not to count."""
-        key, _until = self._keys(ident)
-        try:
-            if cache.get(key, 0) > 0:
-                cache.decr(key)
-        except ValueError:  # the window closed meanwhile: nothing to give back
-            pass
+        counter_release(self._name(ident))
 
     def reset(self, ident: str) -> None:
-        cache.delete_many(self._keys(ident))
+        counter_reset(self._name(ident))
 
     def retry_after(self, ident: str) -> int:
         """Seconds until the window closes (the whole window when unknown)."""
-        until = cache.get(self._keys(ident)[1])
-        if until is None:
-            return self.window
-        return max(1, math.ceil(until - time.time()))
+        window = counter_get(self._name(ident))
+        return self.window if window is None else window.retry_after()
 
 
 # Limits are design choices: settable in config/settings.py, read at each request.
