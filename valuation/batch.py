@@ -3,7 +3,7 @@
 For each chunk of assets: one aggregate query for the trailing usage, one for the current quality
 score, the pure estimate (`valuation.methods.estimate`) for each asset, then one transaction that
 replaces the chunk's batch drafts (final appraisals are never touched) and journals one event per
-new draft with a bulk insert.
+new draft with a bulk insert (`registry.journal.record_many`: COPY, chained).
 
 Assets without usage in the window or without a quality grade cannot be estimated; they are
 counted as skipped, not guessed.
@@ -23,8 +23,8 @@ from core import clock
 from core.bulk import insert_rows
 from registry.choices import AssetStatus
 from registry.exceptions import NotPermitted
-from registry.journal import actor_label
-from registry.models import DataAsset, JournalEvent, User
+from registry.journal import actor_label, record_many
+from registry.models import DataAsset, User
 from valuation import journal
 from valuation.methods.estimate import (
     EstimateParameters,
@@ -202,5 +202,5 @@ def _store(results: list, day: dt.date, actor: User | None, report: BatchReport)
         origin=AppraisalOrigin.BATCH,
     ).delete()
     insert_rows(Appraisal, drafts)
-    insert_rows(JournalEvent, events)
+    record_many(events)  # linked into each asset's hash chain (registry.chain)
     report.estimated += len(drafts)

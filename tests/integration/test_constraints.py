@@ -188,6 +188,10 @@ def test_journal_event_with_empty_type_is_refused(draft):
         subject_type="asset",
         subject_id=str(draft.pk),
         subject_label=draft.name,
+        stream=f"asset:{draft.pk}",
+        seq=99,
+        prev_hash="0" * 64,
+        hash="0" * 64,
     )
 
 

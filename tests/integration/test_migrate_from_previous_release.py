@@ -16,6 +16,7 @@ when the test fails (the `old_release` fixture migrates forward in a `finally`).
 import datetime as dt
 import hashlib
 from decimal import Decimal
+from io import StringIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ from django.apps import apps as current_apps
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -575,9 +577,16 @@ def test_migrating_from_the_previous_release_keeps_every_row(old_release):
         ("pledge.released", "pledge", old["asset"]),
         ("certificate.issued", "certificate", old["asset"]),
     ]
-    assert [_fields(event) for event in JournalEvent.objects.all()] == before[
-        "registry_journalevent"
+    chain_columns = {"stream", "seq", "prev_hash", "hash"}
+    assert [
+        {name: value for name, value in _fields(event).items() if name not in chain_columns}
+        for event in JournalEvent.objects.all()
+    ] == before["registry_journalevent"]
+    # and linked into the asset's hash chain in id order (registry 0009), which verifies
+    assert [(event.stream, event.seq) for event in JournalEvent.objects.all()] == [
+        (f"asset:{old['asset']}", seq) for seq in range(1, 7)
     ]
+    call_command("verify_journal", stdout=StringIO())
 
     # then: the valuation rows
     assessment = QualityAssessment.objects.get()
