@@ -25,6 +25,7 @@ from api.models import IdempotencyKey
 from pledges.models import Pledge
 from pledges.selectors import ranked_pledges
 from tests.api.test_bank_api_data import bank_world
+from tests.faults.processes import wait_for
 
 pytestmark = [
     pytest.mark.faults,
@@ -105,6 +106,23 @@ def _file_until_answered(base_url: str, auth: dict, body: dict, deadline: float,
     return {"key": key, "response": None, "outcomes": outcomes}
 
 
+def _server_idle(own_pid: int) -> bool:
+    """No other session of the test database is inside a statement or a transaction, twice in a
+    row half a second apart."""
+    for attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> %s AND state IS NOT NULL AND state <> 'idle'",
+                [own_pid],
+            )
+            if cursor.fetchone()[0]:
+                return False
+        if attempt == 0:
+            time.sleep(0.5)
+    return True
+
+
 @pytest.mark.django_db(transaction=True)
 def test_filings_retried_with_their_keys_while_connections_are_terminated(
     live_server, registrar, holder, enterprise_user, settings
@@ -145,6 +163,9 @@ def test_filings_retried_with_their_keys_while_connections_are_terminated(
             )
     finally:
         terminator.stop()
+    # Requests the clients gave up on may still run in the live server's threads (it outlives the
+    # test): let them end before the checks, and before the next test's data arrives.
+    wait_for(lambda: _server_idle(own_pid), timeout=60, what="the server's abandoned requests")
 
     # then: the drill did bite (connections ended, requests failed and were retried) ...
     outcomes = Counter(outcome for result in results for outcome in result["outcomes"])
