@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEMO_ENV := DEBUG=true
 
-.PHONY: install system-deps run test faults lint fmt migrate seed tick bench messages clean
+.PHONY: install system-deps run test faults lint fmt migrate seed tick backup bench messages clean
 
 $(BIN)/python:
 	@py=$$(scripts/find-python.sh) || exit 1; \
@@ -44,6 +44,11 @@ run: seed
 
 tick: install
 	$(DEMO_ENV) $(BIN)/python manage.py registry_tick
+
+# One archive of the database, MEDIA_ROOT and the signing material (README, Operations: "Backup,
+# restore and retention"); BACKUP_DIR picks the folder (default var/backups/).
+backup: install
+	$(DEMO_ENV) $(BIN)/python manage.py backup $(if $(BACKUP_DIR),--output $(BACKUP_DIR))
 
 # Style, the layer rule (import-linter contracts in pyproject.toml) and types (mypy).
 lint: install

@@ -6,6 +6,8 @@
 #   poppler-utils    pdftoppm: the tests render certificate pages to PNG
 #   zbar-tools       zbarimg: the tests decode the certificate's QR code
 #   chromium         the browser the Playwright tests drive (Debian's build, not a download)
+#   postgresql-client  pg_dump/pg_restore for manage.py backup/restore on PostgreSQL
+#                      (must match the server's major version)
 set -u
 missing=()
 fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing+=(fonts-noto-cjk)
@@ -14,6 +16,7 @@ ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || missing+=(libpangoft2-
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v pg_dump >/dev/null 2>&1 || missing+=(postgresql-client)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Missing system packages: ${missing[*]}"
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
