@@ -13,7 +13,14 @@ from django.template.loader import render_to_string
 
 from certificates.models import Certificate, CertificateKind
 from certificates.qr import qr_svg
-from certificates.rendering import CertificateData, date_zh, html_to_pdf, render_certificate_pdf
+from certificates.rendering import (
+    CertificateData,
+    date_zh,
+    html_to_pdf,
+    printed_code,
+    render_certificate_pdf,
+    verification_link,
+)
 from certificates.seal import seal_svg
 from certificates.signing import SigningIdentity, identity_from_settings, sign_pdf
 from core import clock
@@ -56,6 +63,7 @@ def certificate_data(certificate: Certificate) -> CertificateData:
         verification_url=content["verification_url"],
         registry_name=content.get("registry_name", settings.REGISTRY_NAME),
         kind=certificate.kind,
+        verification_code=certificate.verification_code,
     )
 
 
@@ -63,14 +71,19 @@ SEARCH_ROWS_PRINTED = 15
 
 
 def _common_context(certificate: Certificate) -> dict:
+    # The verification code is the certificate's own column, fixed at issue beside `data` (which
+    # the verification pages show): printed in the footer and in the QR code's link.
     content = dict(certificate.data)
     content["issued_on"] = dt.date.fromisoformat(content["issued_on"])
     content["certificate_number"] = certificate.number
     return {
         "c": content,
         "issued_on_zh": date_zh(content["issued_on"]),
-        "qr_svg": qr_svg(content["verification_url"]),
+        "qr_svg": qr_svg(
+            verification_link(content["verification_url"], certificate.verification_code)
+        ),
         "seal_svg": seal_svg(content.get("registry_name", settings.REGISTRY_NAME)),
+        "verification_code": printed_code(certificate.verification_code),
     }
 
 

@@ -7,10 +7,20 @@ one `superseded` (pointing at its successor); cancelling or revoking the registr
 the issuing transaction commits), signed, stored, and its SHA-256 recorded, so the verification page
 can say whether a given file is the one the registry issued.
 
+Each certificate also gets a verification code at issue (`verification_code`: 20 random base32
+characters, 100 bits, from `secrets`), printed on the document and carried in its QR code's link.
+Numbers are sequential, so the number alone proves only that a document exists (its kind, status
+and validity); the details need the code or an authorised caller (`certificates.verification`).
+The code is stored beside the content, not in `data`: `data` is what the document says and what
+the verification pages show, the code is a secret that unlocks it; both are fixed at issue and
+the renderer prints the two.
+
 Invariants (database): numbers are unique 17-digit strings from a sequence; status values are
 known; at most one valid registration certificate per asset; a certificate supersedes at most one
-other; a rendered certificate has a document hash.
+other; a rendered certificate has a document hash; every certificate has a 20-character code.
 """
+
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -30,6 +40,18 @@ class CertificateStatus(models.TextChoices):
     VALID = "valid", _("Valid")
     SUPERSEDED = "superseded", _("Superseded")
     REVOKED = "revoked", _("Revoked")
+
+
+# RFC 4648 base32: no 0, 1, 8 or 9 to confuse with O, I, B or g when typed from paper.
+VERIFICATION_CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+VERIFICATION_CODE_LENGTH = 20  # 100 bits
+
+
+def new_verification_code() -> str:
+    """A fresh, unguessable verification code (20 base32 characters from `secrets`)."""
+    return "".join(
+        secrets.choice(VERIFICATION_CODE_ALPHABET) for _ in range(VERIFICATION_CODE_LENGTH)
+    )
 
 
 def document_upload_to(instance: "Certificate", filename: str) -> str:
@@ -72,6 +94,13 @@ class Certificate(models.Model):
         help_text=_("For a search certificate: the organisation whose query it fixes."),
     )
     data = models.JSONField(_("printed content"))
+    verification_code = models.CharField(
+        _("verification code"),
+        max_length=VERIFICATION_CODE_LENGTH,
+        default=new_verification_code,  # a fresh one for every row (issue sets it explicitly)
+        editable=False,
+        help_text=_("Printed on the document and in its QR code; unlocks the details."),
+    )
     document = models.FileField(_("document"), upload_to=document_upload_to, blank=True)
     document_sha256 = models.CharField(_("document SHA-256"), max_length=64, blank=True)
     document_size = models.PositiveIntegerField(_("document size"), null=True, blank=True)
@@ -107,6 +136,10 @@ class Certificate(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(number__length=17), name="certificate_number_17"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(verification_code__length=VERIFICATION_CODE_LENGTH),
+                name="certificate_verification_code_20",
             ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=CertificateKind.values),

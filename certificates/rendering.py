@@ -18,6 +18,9 @@ Invariants:
 - No network: WeasyPrint fetches only local files (the fonts) and data: URLs.
 - The document cannot print its own SHA-256: the footer states that the digest is published on
   the verification page, where the system publishes it once the PDF is stored.
+- The verification code (`CertificateData.verification_code`, drawn at issue) is printed in the
+  footer beside the verification URL, and the QR code links to the URL with `?code=`: whoever
+  holds the document sees its details there; whoever has only its number does not.
 """
 
 from __future__ import annotations
@@ -83,6 +86,11 @@ class CertificateData:
     update_frequency_en: str = ""
     registry_name: str = REGISTRY_NAME
     kind: str = "registration"
+    verification_code: str = ""  # printed, and in the QR code's link; none: the bare URL
+
+    @property
+    def verification_link(self) -> str:
+        return verification_link(self.verification_url, self.verification_code)
 
     def __post_init__(self):
         if self.kind not in TEMPLATES:
@@ -105,13 +113,31 @@ class CertificateData:
         for key in ("registration_date", "valid_until", "issued_on"):
             if isinstance(values.get(key), str):
                 values[key] = dt.date.fromisoformat(values[key])
-        for key in ("quality_grade", "data_format", "data_category_en", "update_frequency_en"):
+        for key in (
+            "quality_grade",
+            "data_format",
+            "data_category_en",
+            "update_frequency_en",
+            "verification_code",
+        ):
             if values.get(key) is None:
                 values.pop(key, None)
         return cls(**values)
 
 
 # --- presentation ------------------------------------------------------------------------------
+
+
+def verification_link(url: str, code: str) -> str:
+    """What the QR code encodes: the verification page, with the document's code when it has one."""
+    if not code:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}code={code}"
+
+
+def printed_code(code: str) -> str:
+    """The verification code as printed: groups of five (`ABCDE-FGHIJ-KLMNO-PQRST`)."""
+    return "-".join(code[start : start + 5] for start in range(0, len(code), 5))
 
 
 def date_zh(day: dt.date) -> str:
@@ -156,8 +182,9 @@ def _context(data: CertificateData) -> dict[str, Any]:
         "issued_on_zh": date_zh(data.issued_on),
         "asset_name_class": _name_size(data.asset_name),
         "holder_name_class": _name_size(data.holder_name),
-        "qr_svg": qr_svg(data.verification_url),
+        "qr_svg": qr_svg(data.verification_link),
         "seal_svg": seal_svg(data.registry_name),
+        "verification_code": printed_code(data.verification_code),
     }
 
 

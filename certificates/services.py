@@ -26,7 +26,12 @@ from django.urls import reverse
 
 from certificates.events import CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, CERTIFICATE_SUPERSEDED
 from certificates.journal import journal_certificate_event
-from certificates.models import Certificate, CertificateKind, CertificateStatus
+from certificates.models import (
+    Certificate,
+    CertificateKind,
+    CertificateStatus,
+    new_verification_code,
+)
 from certificates.numbers import compose_certificate_number
 from core import clock, sequences
 from core.actors import Actor
@@ -87,6 +92,8 @@ def certificate_issue(
         # registry itself (None) and API clients (an organisation's key, no pk) go by label only.
         issued_by=actor if isinstance(actor, get_user_model()) and actor.pk else None,
         supersedes=previous,
+        # Beside the content, not in it: printed and put in the QR code's link by the renderer.
+        verification_code=new_verification_code(),
     )
     certificate.number = _next_number(clock.today())
     certificate.data = {

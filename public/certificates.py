@@ -1,4 +1,9 @@
-"""Public verification page and the holder's download of certificates."""
+"""Public verification page and the holder's download of certificates.
+
+The page follows the rule of `certificates.verification`: by number, that the document exists,
+its kind, status and validity; the details with the document's verification code (`?code=`, as
+the QR code links, or typed into the page's form), for an authorised user, or once the issued
+PDF itself has been uploaded. A wrong code shows the page as no code does."""
 
 from __future__ import annotations
 
@@ -13,7 +18,12 @@ from certificates.forms import DocumentUploadForm
 from certificates.models import CertificateKind
 from certificates.numbers import CertificateNumberError, normalise_certificate_number
 from certificates.selectors import certificate_by_number
-from certificates.verification import check_document, public_record
+from certificates.verification import (
+    check_document,
+    code_matches,
+    may_see_details,
+    verification_record,
+)
 from pledges.access import can_view_private
 
 
@@ -39,17 +49,31 @@ def verify(request, number: str):
     check = None
     if request.method == "POST" and form.is_valid():
         check = check_document(certificate, form.cleaned_data["document"])
-    return render(
+    code_given = code_matches(
+        certificate, request.GET.get("code") or request.POST.get("code") or ""
+    )
+    disclose = (
+        code_given
+        or (check is not None and check.matches_issued)
+        or may_see_details(request.user, certificate, can_view_asset=can_view_private)
+    )
+    response = render(
         request,
         "certificates/verify.html",
         {
             "number": canonical,
             "certificate": certificate,
-            "record": public_record(certificate),
+            "record": verification_record(certificate, disclose=disclose),
+            "disclosed": disclose,
+            # Kept in the upload form only when right (a wrong one is not shown back).
+            "code": certificate.verification_code if code_given else "",
             "form": form,
             "check": check,
         },
     )
+    if disclose:
+        response["Cache-Control"] = "private, no-store"  # the details stay with this caller
+    return response
 
 
 def _may_download(user, certificate) -> bool:

@@ -1,5 +1,7 @@
 """The public certificate verification API over real HTTP (pytest-django's live server, requests):
-GET /api/v1/certificates/<number>/verify/ for the public record, POST a PDF to check it.
+GET /api/v1/certificates/<number>/verify/ for the summary (by number) or the details (with the
+document's `?code=`), POST a PDF to check it. Who sees what, and the enumeration case:
+tests/integration/test_verification_disclosure.py.
 
 The live server needs committed data, so these tests run in transactions that really commit: the
 certificate is rendered by the immediate task backend when the registration commits."""
@@ -56,15 +58,39 @@ def _post_pdf(live_server, number: str, content: bytes, field: str = "document")
     )
 
 
-# --- GET: the public record --------------------------------------------------------------------
-def test_get_returns_the_public_record_without_authentication(live_server, issued, holder):
-    # given a visitor with no session and no API key
-    asset = issued.asset
+# --- GET: the summary, and the details with the code --------------------------------------------
+def test_get_by_number_alone_is_the_summary(live_server, issued, holder):
+    # given a visitor with no session, no API key and no code
     # when
     response = requests.get(_url(live_server, issued.number), timeout=TIMEOUT)
+    # then: existence, kind, status and validity, nothing more
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json() == {
+        "number": issued.number,
+        "kind": "registration",
+        "status": "valid",
+        "effective_status": "valid",
+        "valid_from": issued.data["registration_date"],
+        "valid_until": issued.data["valid_until"],
+        "document_ready": True,
+        "disclosure": "summary",
+    }
+    assert holder.uscc not in response.text
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def test_get_with_the_code_returns_the_details_without_authentication(live_server, issued, holder):
+    # given a visitor with no session and no API key, but the code printed on the document
+    asset = issued.asset
+    # when
+    response = requests.get(
+        _url(live_server, issued.number), params={"code": issued.verification_code}, timeout=TIMEOUT
+    )
     # then
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
+    assert response.headers["Cache-Control"] == "private, no-store"
     body = response.json()
     assert body == {
         "number": issued.number,
@@ -80,6 +106,10 @@ def test_get_returns_the_public_record_without_authentication(live_server, issue
         "document_sha256": issued.document_sha256,
         "document_ready": True,
         "signed": True,
+        "valid_from": issued.data["registration_date"],
+        "valid_until": issued.data["valid_until"],
+        "disclosure": "details",
+        "verification_code": issued.verification_code,
     }
     assert body["content"]["registration_number"] == asset.registration_number
     assert body["content"]["holder_uscc"] == holder.uscc
@@ -87,6 +117,16 @@ def test_get_returns_the_public_record_without_authentication(live_server, issue
         f"https://registry.example.cn/verify/{issued.number}/"
     )
     assert len(body["document_sha256"]) == 64
+
+
+def test_get_with_a_wrong_code_is_the_summary(live_server, issued):
+    # when
+    plain = requests.get(_url(live_server, issued.number), timeout=TIMEOUT)
+    wrong = requests.get(
+        _url(live_server, issued.number), params={"code": "A" * 20}, timeout=TIMEOUT
+    )
+    # then
+    assert (wrong.status_code, wrong.content) == (plain.status_code, plain.content)
 
 
 def test_get_of_a_superseded_certificate_names_its_successor(live_server, issued, registrar):
@@ -98,9 +138,15 @@ def test_get_of_a_superseded_certificate_names_its_successor(live_server, issued
         reason="更新频率变更",
     )
     successor = Certificate.objects.get(supersedes=issued)
-    # when
-    old = requests.get(_url(live_server, issued.number), timeout=TIMEOUT).json()
-    new = requests.get(_url(live_server, successor.number), timeout=TIMEOUT).json()
+    # when (each with its own code)
+    old = requests.get(
+        _url(live_server, issued.number), params={"code": issued.verification_code}, timeout=TIMEOUT
+    ).json()
+    new = requests.get(
+        _url(live_server, successor.number),
+        params={"code": successor.verification_code},
+        timeout=TIMEOUT,
+    ).json()
     # then
     assert (old["status"], old["effective_status"], old["superseded_by"]) == (
         "superseded",
@@ -176,6 +222,7 @@ def test_post_of_the_issued_pdf_is_authentic_and_current(live_server, issued):
     }
     assert body["signature"]["signed_at"] is not None
     assert body["record"]["status"] == "valid"
+    assert body["record"]["disclosure"] == "details"  # the issued document carries its code
     # and checking writes nothing
     assert JournalEvent.objects.count() == journal_before
 
@@ -194,6 +241,7 @@ def test_post_of_a_tampered_pdf_is_not_authentic(live_server, issued):
     assert body["signature"]["valid"] is False
     assert body["signature"]["intact"] is False
     assert body["signature"]["problem"] == CHANGED
+    assert body["record"]["disclosure"] == "summary"
 
 
 def test_post_of_a_file_that_is_not_a_pdf_is_not_authentic(live_server, issued):

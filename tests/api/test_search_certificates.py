@@ -359,9 +359,19 @@ def test_public_verification_shows_who_searched_when_and_the_digest_only(live_se
         APPRAISED,
     ]
 
-    # when anyone opens the verification page, without credentials
+    code = Certificate.objects.get(number=number).verification_code
+
+    # when anyone opens the verification page by number alone
     public = Client(live_server.url)
-    page = public.session.get(f"{live_server.url}/verify/{number}/", timeout=TIMEOUT)
+    summary = public.session.get(f"{live_server.url}/verify/{number}/", timeout=TIMEOUT)
+    # then it says a search certificate exists, and not who searched or when
+    assert summary.status_code == 200
+    assert "查询证明 Search certificate" in summary.text
+    for text in (PLEDGEE_NAME, world.pledgee_bank.uscc, created["searched_at"], *hidden):
+        assert text not in summary.text, text
+
+    # when whoever holds the document opens it with its code (its QR code's link)
+    page = public.session.get(f"{live_server.url}/verify/{number}/?code={code}", timeout=TIMEOUT)
 
     # then it shows the requester, the time and the digest
     assert page.status_code == 200
@@ -376,9 +386,9 @@ def test_public_verification_shows_who_searched_when_and_the_digest_only(live_se
         assert text not in html, text
     assert not re.search(r"ZY\d{12}", html)  # no pledge number at all
 
-    # when anyone asks the verification API
+    # when the verification API is asked with the code
     response = Client(live_server.url).session.get(
-        f"{live_server.url}/api/v1/certificates/{number}/verify/", timeout=TIMEOUT
+        f"{live_server.url}/api/v1/certificates/{number}/verify/?code={code}", timeout=TIMEOUT
     )
 
     # then its content likewise has no query and no results

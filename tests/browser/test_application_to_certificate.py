@@ -142,8 +142,8 @@ def test_from_application_to_a_verified_certificate(live_server, page, screensho
     assert pdf.startswith(b"%PDF")
     assert hashlib.sha256(pdf).hexdigest() == certificate.document_sha256
 
-    # and anyone can verify it: valid, with the document's hash
-    visitor.goto(f"{base}/verify/{certificate.number}/")
+    # and anyone with the document can verify it (its QR code's link): valid, with its hash
+    visitor.goto(f"{base}/verify/{certificate.number}/?code={certificate.verification_code}")
     assert re.search(r"有效\s*Valid", visitor.inner_text("#certificate-status"))
     assert visitor.inner_text("#document-sha256").strip() == certificate.document_sha256
     visitor.set_input_files(

@@ -1,5 +1,9 @@
 """The public verification page (/verify/<number>/, with its PDF upload form) and the holder's
-download (/certificates/<number>.pdf), through Django's test client."""
+download (/certificates/<number>.pdf), through Django's test client.
+
+By number alone the page shows the certificate's kind, status and validity; the details with the
+document's verification code (`?code=`, as its QR code links). The disclosure rule itself, who
+sees what and the enumeration case: tests/integration/test_verification_disclosure.py."""
 
 import datetime as dt
 import re
@@ -70,8 +74,14 @@ def _text(html: str, element_id: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
 
 
-def _verify_url(number: str) -> str:
-    return reverse("certificate-verify", args=[number])
+def _verify_url(number: str, code: str | None = None) -> str:
+    url = reverse("certificate-verify", args=[number])
+    return f"{url}?code={code}" if code else url
+
+
+def _with_code(certificate: Certificate) -> str:
+    """The link of the document's QR code (its verification code opens the details)."""
+    return _verify_url(certificate.number, certificate.verification_code)
 
 
 def _download_url(number: str) -> str:
@@ -90,11 +100,33 @@ def _record_rows(html: str) -> dict[str, str]:
 
 
 # --- the public record ---------------------------------------------------------------------------
-def test_verify_page_shows_a_valid_certificate_to_anyone(rendered, holder, client):
-    # given a rendered certificate and a visitor without an account
-    asset = rendered.asset
+def test_verify_page_by_number_shows_kind_status_and_validity_only(rendered, holder, client):
+    # given a rendered certificate and a visitor without an account or the code
     # when
     response = client.get(_verify_url(rendered.number))
+    # then
+    assert response.status_code == 200
+    html = _page(response)
+    assert _text(html, "certificate-status") == "有效 Valid"
+    assert _record_rows(html) == {
+        "Certificate No.": rendered.number,
+        "Kind": "数据资产登记证书 Registration certificate",
+        "Valid from": "2026-06-09",
+        "Valid until": "2029-06-08",
+        "Document": "Issued and signed.",
+    }
+    for detail in (holder.uscc, holder.name, rendered.asset.registration_number):
+        assert detail not in html
+    assert 'id="document-sha256"' not in html
+    assert 'name="code"' in html  # the code form
+    assert 'name="document"' in html  # the upload form
+
+
+def test_verify_page_with_the_code_shows_the_details(rendered, holder, client):
+    # given a rendered certificate and a visitor who scanned its QR code
+    asset = rendered.asset
+    # when
+    response = client.get(_with_code(rendered))
     # then
     assert response.status_code == 200
     html = _page(response)
@@ -118,18 +150,20 @@ def test_verify_page_shows_a_valid_certificate_to_anyone(rendered, holder, clien
     }
     assert _text(html, "document-sha256") == rendered.document_sha256
     assert 'name="document"' in html  # the upload form
+    assert 'id="details-withheld"' not in html
 
 
 def test_verify_page_of_an_unrendered_certificate_says_the_document_is_being_prepared(
     certificate, client
 ):
     # when
-    response = client.get(_verify_url(certificate.number))
+    summary = client.get(_verify_url(certificate.number))
+    details = client.get(_with_code(certificate))
     # then
-    assert response.status_code == 200
-    html = _page(response)
-    assert _text(html, "certificate-status") == "有效 Valid"
-    assert _text(html, "document-sha256") == "The document is being prepared."
+    assert summary.status_code == details.status_code == 200
+    assert _text(_page(summary), "certificate-status") == "有效 Valid"
+    assert _text(_page(summary), "document-ready") == "The document is being prepared."
+    assert _text(_page(details), "document-sha256") == "The document is being prepared."
 
 
 def test_verify_page_accepts_a_number_written_with_spaces_and_dashes(certificate, client):
@@ -155,7 +189,7 @@ def test_verify_page_of_a_superseded_certificate_links_to_its_successor(
     )
     successor = Certificate.objects.get(supersedes=certificate)
     # when
-    response = client.get(_verify_url(certificate.number))
+    response = client.get(_with_code(certificate))
     # then
     assert response.status_code == 200
     html = _page(response)
@@ -166,10 +200,14 @@ def test_verify_page_of_a_superseded_certificate_links_to_its_successor(
     )
     assert _record_rows(html)["Update frequency"] == "每日"  # the content it was issued with
     # and the successor's own page is valid and links nowhere
-    successor_html = _page(client.get(_verify_url(successor.number)))
+    successor_html = _page(client.get(_with_code(successor)))
     assert _text(successor_html, "certificate-status") == "有效 Valid"
     assert _record_rows(successor_html)["Update frequency"] == "每周"
     assert "Current certificate" not in successor_html
+    # and by number alone the old one says superseded, without naming its successor
+    summary = _page(client.get(_verify_url(certificate.number)))
+    assert _text(summary, "certificate-status") == "已被换发 Superseded"
+    assert successor.number not in summary
 
 
 @pytest.mark.parametrize(

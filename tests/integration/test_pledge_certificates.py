@@ -423,12 +423,12 @@ def test_the_rendered_pdf_is_one_signed_page_with_the_pledge(rendered_pledge):
 
 
 # --- the public verification page ----------------------------------------------------------------
-def test_verify_page_shows_the_pledge_to_anyone(pledge, holder, bank, client):
-    # given a pledge certificate (not yet rendered) and a visitor without an account
+def test_verify_page_shows_the_pledge_to_whoever_has_the_code(pledge, holder, bank, client):
+    # given a pledge certificate (not yet rendered) and a visitor with its verification code
     (certificate,) = _pledge_certificates(pledge)
 
     # when
-    response = client.get(f"/verify/{certificate.number}/")
+    response = client.get(f"/verify/{certificate.number}/?code={certificate.verification_code}")
 
     # then
     assert response.status_code == 200
@@ -472,16 +472,14 @@ def test_verify_page_of_a_superseded_pledge_certificate_links_to_its_successor(
     (old,) = _pledge_certificates(pledge)
     pledge_amend(pledge=pledge, actor=pledgee_user, reason="增加授信", secured_amount="1500000.00")
     new = Certificate.objects.get(supersedes=old)
-    # when
-    html = client.get(f"/verify/{old.number}/").content.decode()
+    # when (each with its own code)
+    html = client.get(f"/verify/{old.number}/?code={old.verification_code}").content.decode()
+    new_html = client.get(f"/verify/{new.number}/?code={new.verification_code}").content.decode()
     # then
     assert 'class="status superseded"' in html
     assert f'href="/verify/{new.number}/"' in html
     assert _record_rows(html)["Secured amount"] == "CNY 1200000.00"
-    assert (
-        _record_rows(client.get(f"/verify/{new.number}/").content.decode())["Secured amount"]
-        == "CNY 1500000.00"
-    )
+    assert _record_rows(new_html)["Secured amount"] == "CNY 1500000.00"
 
 
 # --- download ------------------------------------------------------------------------------------
