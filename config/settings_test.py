@@ -27,6 +27,8 @@ MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT", BASE_DIR / "var" / "test-media")
 STATIC_ROOT = None  # static files are served by the finders in tests
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+SECURE_SSL_REDIRECT = False  # the test client and live server speak plain HTTP
+SECURE_HSTS_SECONDS = 0
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

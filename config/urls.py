@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -23,5 +21,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No static route for MEDIA_URL, in DEBUG or not: uploaded and generated files are downloaded
+# through permission-checked views only (portal/downloads.py, public/certificates.py).

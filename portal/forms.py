@@ -18,6 +18,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.uploads import UploadValidator, accept_attribute
 from registry.models import DataAsset
 from registry.models.assets import CONTENT_FIELDS
 from registry.services.change_requests import typed_value
@@ -167,6 +168,9 @@ class AssetApplicationForm(forms.ModelForm):
             "public-data source unless described above)."
         )
         self.fields["time_span_end"].help_text = _("Leave empty while the data is still collected.")
+        # The browser's picker offers the allowed types; the content is checked on upload.
+        for name, kind in UPLOAD_KINDS.items():
+            self.fields[name].widget.attrs["accept"] = accept_attribute(kind)
 
     # --- validation --------------------------------------------------------------------------
     def clean_sample_file(self):
@@ -186,7 +190,10 @@ class AssetApplicationForm(forms.ModelForm):
                     "bytes": limit,
                 },
             )
-        return upload
+        return _checked(upload, "sample")
+
+    def clean_source_proof_file(self):
+        return _checked(self.cleaned_data.get("source_proof_file"), "proof")
 
     def validate_constraints(self):
         # Cross-field rules (time span and licence ordering, core data) come from
@@ -243,6 +250,17 @@ class AssetApplicationForm(forms.ModelForm):
             Fieldset(key, zh, en, [(self[name], *label_of(name)) for name in names])
             for key, zh, en, names in FIELDSETS
         ]
+
+
+# Form field -> kind of upload (`core.uploads`: allowed types by content, size limit).
+UPLOAD_KINDS = {"sample_file": "sample", "source_proof_file": "proof"}
+
+
+def _checked(upload, kind: str):
+    """Only a new upload is checked: the stored file (unchanged) passed when it came."""
+    if isinstance(upload, UploadedFile):
+        UploadValidator(kind)(upload)
+    return upload
 
 
 def _non_negative(field: str):

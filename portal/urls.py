@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal import views
+from portal import downloads, views
 
 app_name = "portal"
 
@@ -25,4 +25,6 @@ urlpatterns = [
     path("assets/<int:pk>/requests/renewal/", views.renewal_request, name="renewal-request"),
     path("password/", views.password_change, name="password-change"),
     path("password/done/", views.password_change_done, name="password-change-done"),
+    # MEDIA_URL (config/settings_uploads.py): every stored file's link, permission-checked.
+    path("files/<path:name>", downloads.stored_file, name="stored-file"),
 ]

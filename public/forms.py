@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from certificates.numbers import CertificateNumberError, normalise_certificate_number
+from core.uploads import UploadValidator, accept_attribute
 from registry.choices import NUMBERED_STATUSES, AssetStatus, DataCategory
 
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-# Accepted evidence types: extension -> how such a file begins. The content is checked, not the
-# browser's Content-Type, which the client chooses freely.
-EVIDENCE_SIGNATURES = {
-    "pdf": b"%PDF-",
-    "jpg": b"\xff\xd8\xff",
-    "jpeg": b"\xff\xd8\xff",
-    "png": b"\x89PNG\r\n\x1a\n",
-}
 # upload_to adds "objections/<asset id>/" in front; the stored name must fit 100 characters.
 EVIDENCE_NAME_MAX = 80
 SEARCH_TEXT_MAX = 100
@@ -75,34 +65,19 @@ class ObjectionForm(forms.Form):
         label=_("Evidence (optional): PDF, JPEG or PNG, at most 10 MB"),
         required=False,
         max_length=EVIDENCE_NAME_MAX,
-        widget=forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+        widget=forms.FileInput(),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].widget.attrs["accept"] = accept_attribute("evidence")
 
     def clean_evidence(self):
         upload = self.cleaned_data.get("evidence")
         if not upload:
             return None
-        if upload.size > EVIDENCE_MAX_BYTES:
-            raise ValidationError(
-                _("The evidence file is larger than 10 MB (%(size)s bytes)."),
-                code="evidence_too_large",
-                params={"size": upload.size},
-            )
-        extension = Path(upload.name).suffix.lower().lstrip(".")
-        signature = EVIDENCE_SIGNATURES.get(extension)
-        if signature is None:
-            raise ValidationError(
-                _("The evidence must be a PDF, JPEG or PNG file."), code="evidence_type"
-            )
-        upload.seek(0)
-        head = upload.read(len(signature))
-        upload.seek(0)
-        if head != signature:
-            raise ValidationError(
-                _("The file's content is not a %(type)s file."),
-                code="evidence_content",
-                params={"type": "JPEG" if extension == "jpg" else extension.upper()},
-            )
+        # Allowed types by content and a size limit (core.uploads, settings UPLOAD_EVIDENCE_*).
+        UploadValidator("evidence")(upload)
         return upload
 
     def add_service_errors(self, error: ValidationError) -> None:
