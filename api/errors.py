@@ -17,6 +17,11 @@ Database errors answer in the same envelope, with a 5xx only when the server is 
   logged with its traceback. Nothing of the request is kept: under ATOMIC_REQUESTS the request's
   transaction is rolled back, as for every error answered here.
 
+A body larger than `DATA_UPLOAD_MAX_MEMORY_SIZE` (Django's limit for form fields, 2.5 MB by
+default; DRF's parsers do not apply it to JSON) is a 413 `request_too_large` before it is read,
+and Django's own `RequestDataTooBig` (a multipart form's fields) answers the same. A method the
+endpoint does not have is DRF's 405 `method_not_allowed`, also in this shape.
+
 Input the database cannot store at all (NUL, lone surrogates) never gets that far:
 `UnstorableInputGuard` refuses it as a 400 naming the field, once the caller is known (so a
 refused read is still logged) and before the view runs any query.
@@ -27,6 +32,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, InterfaceError, OperationalError
 from django.db import Error as DatabaseError
@@ -65,6 +72,44 @@ _SQLITE_UNAVAILABLE = {
     sqlite3.SQLITE_CANTOPEN,
     sqlite3.SQLITE_PROTOCOL,
 }
+
+
+class RequestTooLarge(exceptions.APIException):
+    """The request body exceeds DATA_UPLOAD_MAX_MEMORY_SIZE (413)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+    def __init__(self, limit: int | None = None):
+        limit = body_size_limit() if limit is None else limit
+        super().__init__(
+            _("The request body is larger than %(limit)s bytes.") % {"limit": limit}
+            if limit is not None
+            else _("The request body is too large.")
+        )
+
+
+def body_size_limit() -> int | None:
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def _content_length(request) -> int:
+    meta = request.META
+    try:
+        return int(meta.get("CONTENT_LENGTH") or meta.get("HTTP_CONTENT_LENGTH") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def check_body_size(request) -> None:
+    """413 for a body above the limit, judged by its Content-Length before a byte is read.
+    Multipart bodies carry files, whose size is for the upload's own rules; Django checks their
+    other fields (RequestDataTooBig, answered as a 413 below)."""
+    limit = body_size_limit()
+    if limit is None or (request.content_type or "").startswith("multipart/form-data"):
+        return
+    if _content_length(request) > limit:
+        raise RequestTooLarge(limit)
 
 
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -176,6 +221,8 @@ def _handle(exc, context):
             TransitionBlocked: status.HTTP_409_CONFLICT,
         }.get(type(exc), status.HTTP_400_BAD_REQUEST)
         return Response({"code": exc.code, "message": exc.message}, status=http)
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, exceptions.ParseError):
@@ -223,6 +270,12 @@ class UnstorableInputGuard:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        # DRF looks the handler up only after `initial`: a method the view lacks would have its
+        # body parsed first (a 415 or 400 instead of the 405 it is).
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):  # type: ignore[attr-defined]
+            raise exceptions.MethodNotAllowed(request.method)
+        check_body_size(request)  # before the body is read, parsed or hashed
         errors = request_unstorable_errors(request, args, kwargs)
         if errors:
             raise exceptions.ValidationError(errors)

@@ -1,8 +1,11 @@
 """Input and output serializers of the bank API. Amounts are decimal strings (CNY), dates ISO 8601,
 times ISO 8601 with the registry's offset (+08:00).
 
-Inputs only check shapes (types, presence); the rules (amount > 0, terms ordered, who may file)
-stay in `pledges.services`, whose errors reach the client through `api.errors`.
+Inputs check shapes (types, presence) and the strict grammar of `api.fields`: amounts are
+decimal strings of at most 2 decimals, 0.01 to 9,999,999,999,999.99, with nothing else in them
+(no exponent, spaces, separators or non-ASCII digits); dates are `YYYY-MM-DD` between 1949-10-01
+and 2100-12-31. The rules (terms ordered, who may file) stay in `pledges.services`, whose errors
+reach the client through `api.errors`.
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
+from api.fields import StrictDateField, positive_money
 from pledges.models import PledgeStatus
 from records.pledge_status import MALFORMED, NOT_FOUND, BulkLookup, PledgeStatusSnapshot
 from records.register import current_certificate
 
 MAX_BULK_NUMBERS = 1000
 MAX_REASON = 2000
+SECURED_AMOUNT_MESSAGES = {"minimum": _("The secured amount must be greater than 0.")}
 
 
 class StrictCharField(serializers.CharField):
@@ -28,15 +33,6 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("not_a_string")
         return super().to_internal_value(data)
-
-
-class DecimalStringField(StrictCharField):
-    """An amount as a decimal string ("1000000.00"); a JSON number carries binary-float noise.
-    The service checks the value itself (> 0, at most 2 decimals)."""
-
-    default_error_messages = {
-        "not_a_string": _("Send the amount as a decimal string, not a number.")
-    }
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -338,10 +334,10 @@ class PledgeSearchSerializer(serializers.Serializer):
 
 class PledgeRegisterInputSerializer(serializers.Serializer):
     registration_number = StrictCharField(max_length=40)
-    secured_amount = DecimalStringField(max_length=40)
-    debt_start = serializers.DateField()
-    debt_end = serializers.DateField()
-    registration_end = serializers.DateField(
+    secured_amount = positive_money(error_messages=SECURED_AMOUNT_MESSAGES)
+    debt_start = StrictDateField()
+    debt_end = StrictDateField()
+    registration_end = StrictDateField(
         required=False, help_text="Defaults to the end of the debt term."
     )
     pledgee_uscc = StrictCharField(
@@ -357,12 +353,12 @@ class PledgeReleaseInputSerializer(serializers.Serializer):
 
 class PledgeAmendInputSerializer(serializers.Serializer):
     reason = StrictCharField(max_length=MAX_REASON, allow_blank=True)
-    secured_amount = DecimalStringField(max_length=40, required=False)
-    debt_start = serializers.DateField(required=False)
-    debt_end = serializers.DateField(required=False)
+    secured_amount = positive_money(required=False, error_messages=SECURED_AMOUNT_MESSAGES)
+    debt_start = StrictDateField(required=False)
+    debt_end = StrictDateField(required=False)
 
 
 class PledgeExtendInputSerializer(serializers.Serializer):
-    registration_end = serializers.DateField()
-    debt_end = serializers.DateField(required=False)
+    registration_end = StrictDateField()
+    debt_end = StrictDateField(required=False)
     reason = StrictCharField(max_length=MAX_REASON, required=False, allow_blank=True, default="")

@@ -91,6 +91,16 @@ class AssetCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request):
+        # DRF falls back to the default size for a value it cannot read; the API refuses it.
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values:
+            return self.page_size
+        value = values[0]
+        if len(values) > 1 or not (value.isascii() and value.isdigit()) or int(value) < 1:
+            raise ValidationError({"page_size": ["A whole number from 1 upwards, given once."]})
+        return min(int(value), self.max_page_size)
+
     def decode_cursor(self, request):
         # DRF checks the cursor's encoding, not its position: a position that is not an id would
         # reach the ORM (ValueError, a 500). Refuse it as DRF refuses any other invalid cursor.

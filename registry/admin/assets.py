@@ -18,7 +18,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -270,7 +270,11 @@ class DataAssetAdmin(RegistrarOnly, admin.ModelAdmin):
             step = Action(action)
         except ValueError as exc:
             raise PermissionDenied from exc
-        asset = get_object_or_404(DataAsset, pk=object_id)
+        # The pattern is Django admin's own <path:object_id>, so "abc" or "../1" arrive here:
+        # not an id, no such asset (a lookup with them would raise ValueError, a 500).
+        if not (object_id.isascii() and object_id.isdigit() and len(object_id) <= 18):
+            raise Http404("No asset has this id.")
+        asset = get_object_or_404(DataAsset, pk=int(object_id))
         if step == Action.AMEND:
             return self._amend_view(request, asset)
         if step not in TRANSITION_FORMS:

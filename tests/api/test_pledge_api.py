@@ -299,7 +299,7 @@ def test_filing_refusals_name_the_problem_and_write_nothing(
         "three decimals": (
             {**good, "secured_amount": "1.005"},
             400,
-            {"secured_amount": ["At most 17 digits and 2 decimal places."]},
+            {"secured_amount": ["At most 2 decimal places."]},
         ),
         "debt ends before it starts": (
             {**good, "debt_end": "2026-11-30"},
