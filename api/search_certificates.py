@@ -13,6 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from api import schema_serializers as docs
 from api import serializers as s
 from api.base import ReadApi
 from certificates.models import Certificate, CertificateKind
@@ -89,7 +90,11 @@ class SearchCertificateCreateApi(ReadApi):
 
     logs_unsafe_methods = True
 
-    @extend_schema(tags=["search certificates"], request=SearchCertificateInputSerializer)
+    @extend_schema(
+        tags=["search certificates"],
+        request=docs.SEARCH_CERTIFICATE_REQUEST,
+        responses={201: docs.SearchCertificateSerializer},
+    )
     def post(self, request):
         body = SearchCertificateInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -124,7 +129,10 @@ class SearchCertificateCreateApi(ReadApi):
 class SearchCertificateDetailApi(ReadApi):
     """A search certificate's query and results as fixed (the requesting organisation only)."""
 
-    @extend_schema(tags=["search certificates"])
+    @extend_schema(
+        tags=["search certificates"],
+        responses={200: docs.SearchCertificateSerializer},
+    )
     def get(self, request, number: str):
         return Response(_response(_search_certificate(request, number)))
 

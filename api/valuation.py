@@ -1,7 +1,9 @@
 """Valuation API: compute-only previews (domain.md section 9); nothing is stored."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from api import schema_serializers as docs
 from api.base import BaseApi
 from api.permissions import IsRegistrarOrApiClient
 from valuation.methods.appraise import appraise
@@ -14,6 +16,11 @@ class ValuationPreviewApi(BaseApi):
 
     permission_classes = [IsRegistrarOrApiClient]
 
+    @extend_schema(
+        tags=["valuation"],
+        request=docs.VALUATION_PREVIEW_REQUEST,
+        responses={200: docs.ValuationPreviewResponseSerializer},
+    )
     def post(self, request):
         return Response(appraise(request.data).as_response())
 
@@ -23,6 +30,11 @@ class QualityPreviewApi(BaseApi):
 
     permission_classes = [IsRegistrarOrApiClient]
 
+    @extend_schema(
+        tags=["valuation"],
+        request=docs.QualityPreviewRequestSerializer,
+        responses={200: docs.QualityPreviewResponseSerializer},
+    )
     def post(self, request):
         _inp, result = grade_body(request.data)
         return Response(quality_response(result))
