@@ -112,21 +112,26 @@ def free_port() -> int:
 @contextlib.contextmanager
 def gunicorn(workers: int, log: Path, **env: str) -> Iterator[str]:
     """Serve the app with `workers` gunicorn processes; yields the base URL once it answers."""
+    options = ["--workers", str(workers), "--timeout", "60"]
+    with _serve(["-m", "gunicorn", "config.wsgi", "--bind"], options, log, **env) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def runserver(log: Path, **env: str) -> Iterator[str]:
+    """Serve the app as `make run` does (Django's threaded development server)."""
+    with _serve(["manage.py", "runserver", "--noreload"], [], log, **env) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def _serve(command: list[str], options: list[str], log: Path, **env: str) -> Iterator[str]:
+    """Run `python <command> 127.0.0.1:<port> <options>` against the test database; yields the
+    base URL once its home page answers; stops the process group afterwards."""
     port = free_port()
     with log.open("a") as out:
         process = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--timeout",
-                "60",
-            ],
+            [PYTHON, *command, f"127.0.0.1:{port}", *options],
             cwd=ROOT,
             env=child_env(**env),
             stdout=out,
@@ -135,7 +140,7 @@ def gunicorn(workers: int, log: Path, **env: str) -> Iterator[str]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: _answers(base), timeout=60, what=f"gunicorn on {base} (log: {log})")
+        wait_for(lambda: _answers(base), timeout=60, what=f"the server on {base} (log: {log})")
         yield base
     finally:
         with contextlib.suppress(ProcessLookupError):

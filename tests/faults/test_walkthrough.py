@@ -5,16 +5,10 @@ them); every registration ends with its rendered certificate. Runs on PostgreSQL
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
 import re
-import signal
-import subprocess
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
@@ -23,7 +17,7 @@ from certificates.models import Certificate, CertificateStatus
 from registry.choices import AssetStatus
 from registry.models import DataAsset, Objection
 from tests.factories import OrganisationFactory, RegistrarFactory, UserFactory
-from tests.faults.processes import PYTHON, ROOT, child_env, free_port, wait_for, workers
+from tests.faults.processes import runserver, wait_for, workers
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -31,36 +25,8 @@ PASSWORD = "pass-2026-test"  # the factories' password
 ENTERPRISES = 4
 ASSETS_EACH = 2
 OBJECTED = {0, 3}  # which asset of the day (by its place) a visitor objects to
+MAIL = {"EMAIL_URL": "consolemail://"}  # the notifications the day sends, on the console
 SAMPLE = "日期,堆场,箱量\n2026-01-01,A1,120\n".encode()
-
-
-@contextlib.contextmanager
-def _server(log: Path) -> Iterator[str]:
-    """The app served as `make run` serves it (Django's threaded development server)."""
-    port = free_port()
-    with log.open("a") as out:
-        process = subprocess.Popen(
-            [PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=child_env(EMAIL_URL="consolemail://"),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: _up(base), timeout=60, what=f"the server on {base}")
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-
-
-def _up(base: str) -> bool:
-    try:
-        return requests.get(base + "/", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 class Client:
@@ -159,7 +125,10 @@ def test_a_working_day_on_the_embedded_default_answers_every_request(tmp_path):
     ]
     answers: list = []
     lock = threading.Lock()
-    with workers(1, tmp_path, EMAIL_URL="consolemail://"), _server(tmp_path / "server.log") as base:
+    with (
+        workers(1, tmp_path, EMAIL_URL="consolemail://"),
+        runserver(tmp_path / "server.log", EMAIL_URL="consolemail://") as base,
+    ):
         # Morning: the enterprises apply while visitors browse the register.
         with ThreadPoolExecutor(max_workers=ENTERPRISES + 2) as pool:
             jobs = [
