@@ -161,44 +161,38 @@ def database_unavailable(exc: BaseException) -> bool:
     return True  # PostgreSQL: connection, resources, operator intervention, lock and timeouts
 
 
+def database_error_answer(exc: DatabaseError, where: str) -> tuple[int, dict, dict[str, str]]:
+    """The status, body and headers of the answer to a database error in `where` (logged here):
+    400 for a value the database refused, 503 with Retry-After while it is unavailable, else 500.
+    Shared by DRF's handler and the middleware for errors outside DRF (api.middleware)."""
+    if isinstance(exc, DataError):
+        logger.warning("The database refused a value of %s: %s", where, exc, exc_info=exc)
+        message = _(
+            "A value of the request cannot be stored or compared by the database "
+            "(out of range, too long or not representable)."
+        )
+        return status.HTTP_400_BAD_REQUEST, {"code": "invalid_input", "message": message}, {}
+    if database_unavailable(exc):
+        logger.warning("Database unavailable in %s: %s", where, exc, exc_info=exc)
+        message = _(
+            "The registry's database is unavailable for a moment. "
+            "Please retry in %(seconds)s seconds."
+        ) % {"seconds": DATABASE_RETRY_AFTER}
+        return (
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            {"code": "database_unavailable", "message": message},
+            {"Retry-After": str(DATABASE_RETRY_AFTER)},
+        )
+    logger.error("Database error in %s", where, exc_info=exc)
+    message = _("The registry could not complete the request (a database error).")
+    return status.HTTP_500_INTERNAL_SERVER_ERROR, {"code": "server_error", "message": message}, {}
+
+
 def _database_error(exc: DatabaseError, context) -> Response:
     request = context.get("request")
     where = f"{request.method} {request.path}" if request is not None else "API request"
-    if isinstance(exc, DataError):
-        logger.warning("The database refused a value of %s: %s", where, exc, exc_info=exc)
-        return Response(
-            {
-                "code": "invalid_input",
-                "message": _(
-                    "A value of the request cannot be stored or compared by the database "
-                    "(out of range, too long or not representable)."
-                ),
-            },
-            status=status.HTTP_400_BAD_REQUEST,
-        )
-    if database_unavailable(exc):
-        logger.warning("Database unavailable in %s: %s", where, exc, exc_info=exc)
-        response = Response(
-            {
-                "code": "database_unavailable",
-                "message": _(
-                    "The registry's database is unavailable for a moment. "
-                    "Please retry in %(seconds)s seconds."
-                )
-                % {"seconds": DATABASE_RETRY_AFTER},
-            },
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-        )
-        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
-        return response
-    logger.error("Database error in %s", where, exc_info=exc)
-    return Response(
-        {
-            "code": "server_error",
-            "message": _("The registry could not complete the request (a database error)."),
-        },
-        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
-    )
+    code, body, headers = database_error_answer(exc, where)
+    return Response(body, status=code, headers=headers)
 
 
 def _handle(exc, context):

@@ -66,6 +66,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.input_guard.UnstorableInputMiddleware",
+    # The API's error envelope for database errors outside DRF (opening or committing the
+    # request's transaction) and for Django's form-size guards.
+    "api.middleware.ApiErrorEnvelopeMiddleware",
 ]
 
 # The benchmark adds its baseline view through its own URLconf (bench/urls.py).

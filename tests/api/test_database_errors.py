@@ -591,3 +591,31 @@ def test_a_cursor_whose_position_is_not_an_id_is_an_invalid_cursor(live_server, 
     assert response.status_code == 404, response.text
     assert response.json() == {"code": "not_found", "message": "Invalid cursor"}
     assert list(ApiReadLog.objects.values_list("status_code", flat=True)) == [404]
+
+
+@on_postgresql
+def test_a_release_refused_when_its_request_transaction_commits_is_a_500_envelope(
+    live_server, world
+):
+    # given: journal rows refused at commit, which happens after the view has answered, outside
+    # DRF (ATOMIC_REQUESTS wraps the view): Django alone would answer with its HTML error page
+    bank = key_client(live_server.url, world.pledgee_key)
+    number = world.pledge.number
+
+    # when
+    with _inserts_refused("registry_journalevent", at_commit=True):
+        response = bank.post_json(f"{PLEDGES}{number}/release/", {"reason": "repaid"})
+
+    # then: the envelope, and the pledge still stands
+    assert response.status_code == 500, response.text
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json() == SERVER_ERROR
+    assert Pledge.objects.get(number=number).status == PledgeStatus.ACTIVE
+
+
+def test_a_form_body_with_too_many_fields_is_a_400_envelope(live_server, world):
+    bank = key_client(live_server.url, world.pledgee_key)
+    fields = {f"field{n}": "x" for n in range(1500)}  # Django's limit is 1,000
+    response = bank.session.post(f"{live_server.url}/api/v1/pledge-status/bulk/", data=fields)
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "invalid_input"
