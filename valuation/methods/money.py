@@ -49,7 +49,10 @@ MAX_DECIMAL_PLACES = 12
 #: The cent.
 MONEY_QUANTUM = Decimal("0.01")
 
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# One grammar for numbers at every boundary of the registry: ASCII digits, an optional minus, a
+# decimal point with digits after it; no spaces, plus sign, exponent, separators, leading zeros
+# or other scripts' digits (a bank's "1e3" or "１０００" is refused, not read as 1000).
+_PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?", re.ASCII)
 
 MESSAGE_FLOAT = (
     'must be given as a decimal string such as "0.1", not as a binary float '
@@ -94,8 +97,8 @@ def in_calculation_context[**P, R](func: Callable[P, R]) -> Callable[P, R]:
 def to_decimal(value: object, field: str) -> Decimal:
     """``value`` as a finite Decimal, or :class:`CalculationInputError` naming ``field``.
 
-    Accepts ``str`` (surrounding whitespace ignored), ``int`` and ``Decimal``. Exponent notation
-    is accepted and expanded (``"1e3"`` becomes ``Decimal("1000")``); ``-0`` becomes ``0``.
+    Accepts ``str`` in the plain grammar (``"-12.50"``; no whitespace, ``+``, exponent or leading
+    zeros), ``int`` and ``Decimal``; ``-0`` becomes ``0``.
     """
     if isinstance(value, bool):  # before int: bool is a subclass of int
         raise CalculationInputError(field, MESSAGE_BOOL)
@@ -106,7 +109,7 @@ def to_decimal(value: object, field: str) -> Decimal:
     elif isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, str):
-        text = value.strip()
+        text = value
         if not _PLAIN_NUMBER.fullmatch(text):
             if text.lower().lstrip("+-") in {"nan", "snan", "inf", "infinity"}:
                 raise CalculationInputError(field, MESSAGE_NOT_FINITE)

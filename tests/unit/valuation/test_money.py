@@ -26,12 +26,10 @@ FLOAT_MESSAGE = (
     ("raw", "expected"),
     [
         ("12.50", "12.50"),
-        ("  3.5 ", "3.5"),
-        ("+7", "7"),
-        (".5", "0.5"),
+        ("0.5", "0.5"),
         (7, "7"),
         (Decimal("0.125"), "0.125"),
-        ("1e3", "1000"),  # exponent notation is expanded, never printed as 1E+3
+        (Decimal("1E+3"), "1000"),  # exponent notation is expanded, never printed as 1E+3
         ("-0", "0"),  # no negative zero
         ("-0.00", "0.00"),
         ("1.50000000000000000000", "1.50000000000000000000"),  # trailing zeros are not places
@@ -46,6 +44,18 @@ def test_to_decimal_accepts_plain_numbers(raw, expected):
     assert isinstance(number, Decimal)
     assert format_decimal(number) == expected
     assert not number.is_signed()
+
+
+@pytest.mark.parametrize(
+    "raw", ["  3.5 ", "+7", ".5", "5.", "1e3", "1E3", "1_000", "1,000", "007", "１０００", "٣", ""]
+)
+def test_to_decimal_refuses_anything_but_the_plain_grammar(raw):
+    # given a string a lenient parser would read as a number
+    # when
+    with pytest.raises(CalculationInputError) as refused:
+        to_decimal(raw, "costs.direct")
+    # then it is refused, naming the field
+    assert refused.value.field == "costs.direct"
 
 
 def test_to_decimal_refuses_floats():
@@ -121,7 +131,9 @@ def test_to_decimal_refuses_a_floats_exact_expansion():
     )
 
 
-@pytest.mark.parametrize("raw", ["1000000000000000000", 10**18, "1e18", "-1e20"])
+@pytest.mark.parametrize(
+    "raw", ["1000000000000000000", 10**18, "-100000000000000000000", Decimal("1E18")]
+)
 def test_to_decimal_refuses_numbers_beyond_money_storage(raw):
     # given 19 or more integer digits (storage is max_digits=20, decimal_places=2)
     # when
