@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from core import clock, sequences
 from core.actors import Actor
+from core.strict import MONEY_MAX, StrictInputError, parse_decimal
 from pledges.certificates import pledge_certificate_issue, pledge_certificate_revoke
 from pledges.events import (
     PLEDGE_AMENDED,
@@ -35,7 +36,8 @@ from registry.choices import AssetStatus, OrganisationKind, Role
 from registry.exceptions import InvalidTransition, NotPermitted, RegistryError, TransitionBlocked
 from registry.models import DataAsset, Organisation
 
-MAX_AMOUNT = Decimal("1e17")
+# Every way in (API, portal, admin) reads amounts in the one grammar of core.strict.
+MAX_AMOUNT = MONEY_MAX
 
 
 def pledge_number(year: int, serial: int) -> str:
@@ -76,14 +78,22 @@ def _journal(
 def _amount(value: Any, field: str = "secured_amount") -> Decimal:
     if isinstance(value, float | bool):
         raise ValidationError({field: _("Send the amount as a decimal string, not a number.")})
-    try:
-        amount = Decimal(str(value))
-    except Exception as exc:
-        raise ValidationError({field: _("Not a decimal amount.")}) from exc
+    if isinstance(value, str):
+        try:
+            # Any sign and length here, so that the refusals below can say what is wrong.
+            amount = parse_decimal(value, places=12, integer_digits=30, negative=True)
+        except StrictInputError as exc:
+            raise ValidationError({field: _("Not a decimal amount.")}) from exc
+    elif isinstance(value, Decimal | int):
+        amount = Decimal(value)
+    else:
+        raise ValidationError({field: _("Not a decimal amount.")})
     if not amount.is_finite() or amount <= 0:
         raise ValidationError({field: _("The secured amount must be greater than 0.")})
-    if amount >= MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError({field: _("At most 17 digits and 2 decimal places.")})
+    if amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError(
+            {field: _("At most 13 digits before the point and 2 decimal places.")}
+        )
     return amount.quantize(Decimal("0.01"))
 
 
