@@ -37,7 +37,7 @@ run: seed
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
 	@echo "Demo logins (password demo-pass-2026): registrar, enterprise, bank"
 	@( trap 'kill $$child 2>/dev/null; exit 0' INT TERM; \
-	   while true; do $(DEMO_ENV) $(BIN)/python manage.py worker --interval 1 & child=$$!; \
+	   while true; do $(DEMO_ENV) PUBLIC_BASE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py worker --interval 1 & child=$$!; \
 	     wait $$child; echo "worker exited ($$?); restarting in 2 s"; sleep 2; done ) & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) PUBLIC_BASE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

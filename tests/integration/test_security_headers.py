@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,3 +62,17 @@ def test_the_deployment_check_of_the_production_settings_reports_nothing():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_api_docs_load_their_script_from_the_site_itself(live_server):
+    page = requests.get(f"{live_server.url}/api/docs/", timeout=30)
+    assert page.status_code == 200
+    html = page.text
+    # then: no CDN, no inline script, and every script the page names is on this site and loads
+    assert "cdn.jsdelivr.net" not in html and "unpkg.com" not in html
+    assert "<script>" not in html
+    scripts = [part.split('"', 1)[0] for part in html.split('<script src="')[1:]]
+    assert len(scripts) >= 2, html
+    for src in scripts:
+        assert src.startswith("/"), src
+        assert requests.get(f"{live_server.url}{src}", timeout=30).status_code == 200, src
