@@ -15,6 +15,7 @@ import logging
 import time
 
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
+from django_tasks_db.compat import TASKS_LOGGER
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -73,10 +74,15 @@ class Command(db_worker.Command):
     help = "Run the registry's background worker (outbox dispatch and tasks; reconnects)."
 
     def handle(self, *args, **options) -> None:
-        self.configure_logging(options["verbosity"])
-        if not logger.hasHandlers():
-            logger.addHandler(logging.StreamHandler(self.stdout))
+        self.configure_logging(options["verbosity"])  # the library's levels
         logger.setLevel(logging.INFO if options["verbosity"] else logging.CRITICAL)
+        # One handler each, on the command's output, and no propagation: through the "django"
+        # logger's console handler (DEBUG) and the root one, every task line came out twice.
+        for name in (TASKS_LOGGER, "django_tasks_db", logger.name):
+            worker_logger = logging.getLogger(name)
+            if not worker_logger.handlers:
+                worker_logger.addHandler(logging.StreamHandler(self.stdout))
+            worker_logger.propagate = False
         queues = options["queue_name"].split(",")
         excluded = options["exclude_queues"].split(",") if options["exclude_queues"] else []
         worker = Worker(
