@@ -12,12 +12,14 @@ import pytest
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from certificates.models import Certificate
 from certificates.render import certificate_render
 from certificates.services import RENDER_TOPIC, certificates_reconcile, render_key
 from core import outbox
 from core.models import OutboxMessage, SequenceCounter
+from core.tasks import deliver_outbox_message, task_results_prune
 from operations.tick import daily_tick
 from tests.conftest import AFTER_PUBLICITY
 
@@ -165,7 +167,7 @@ def test_the_daily_tick_requeues_a_certificate_without_its_document(
     # then: it went out again and the certificate has its document
     assert report.messages_retried == 1
     # and it pruned what is kept only for a while, in every app that keeps such records
-    assert {"outbox messages", "idempotency keys"} <= set(report.pruned)
+    assert {"outbox messages", "idempotency keys", "task results"} <= set(report.pruned)
     certificate.refresh_from_db()
     assert certificate.is_rendered
     assert OutboxMessage.objects.get(key=render_key(certificate.pk)).state == State.DONE
@@ -228,3 +230,27 @@ def test_a_registrar_sees_failed_messages_and_tries_them_again(
 def test_the_outbox_page_is_for_registrars_only(client, enterprise_user):
     client.force_login(enterprise_user)
     assert client.get("/admin/core/outboxmessage/").status_code in (302, 403)
+
+
+def test_old_task_rows_are_pruned_and_recent_ones_kept(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    week_ago = timezone.now() - dt.timedelta(days=8)
+    rows = {}
+    for name in ("old finished", "old running", "recent finished", "waiting"):
+        result = deliver_outbox_message.enqueue(1)
+        rows[name] = DBTaskResult.objects.get(pk=result.id)
+    DBTaskResult.objects.filter(pk=rows["old finished"].pk).update(
+        status="SUCCESSFUL", started_at=week_ago, finished_at=week_ago
+    )
+    DBTaskResult.objects.filter(pk=rows["old running"].pk).update(
+        status="RUNNING",
+        started_at=week_ago,  # its worker died a week ago
+    )
+    DBTaskResult.objects.filter(pk=rows["recent finished"].pk).update(
+        status="SUCCESSFUL", started_at=timezone.now(), finished_at=timezone.now()
+    )
+
+    assert task_results_prune(older_than=dt.timedelta(days=7)) == 2
+
+    kept = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert kept == {rows["recent finished"].pk, rows["waiting"].pk}
