@@ -74,34 +74,47 @@ def outbox_add(
 ) -> OutboxMessage:
     """Ask for an effect, inside the caller's transaction. `key` names the effect so that asking
     twice is one message (a reopened one if it had failed); without it every call is new."""
-    if topic not in _HANDLERS:
-        raise UnknownTopic(f"No outbox handler for {topic!r}")
-    now = timezone.now()
-    key = key or f"{topic}:{uuid.uuid4().hex}"
-    with transaction.atomic():
-        message, created = OutboxMessage.objects.select_for_update().get_or_create(
-            key=key,
-            defaults={
-                "topic": topic,
-                "payload": payload or {},
-                "created_at": now,
-                "available_at": now,
-            },
-        )
-        if not created and message.state == State.FAILED:
-            _reopen(message, now)
-    # The fast path. `robust`: a failure here (the broker away, the database gone) is logged, not
-    # raised into the committed request; the worker's own dispatch picks the message up.
-    transaction.on_commit(functools.partial(outbox_dispatch, ids=[message.pk]), robust=True)
+    message, _queued = _ask(
+        topic, key or f"{topic}:{uuid.uuid4().hex}", payload or {}, reopen=(State.FAILED,)
+    )
+    # Dispatched after commit even when the message already existed: it may be waiting.
+    _dispatch_after_commit([message.pk])
     return message
 
 
-def _reopen(message: OutboxMessage, now: dt.datetime) -> None:
-    message.state = State.PENDING
-    message.attempts = 0
-    message.available_at = now
-    message.lease_until = None
-    message.save(update_fields=["state", "attempts", "available_at", "lease_until"])
+def _ask(
+    topic: str, key: str, payload: dict[str, Any], *, reopen: tuple[str, ...]
+) -> tuple[OutboxMessage, bool]:
+    """The message named `key`: created, or reopened when it is in one of the `reopen` states;
+    whether it was (re)queued."""
+    if topic not in _HANDLERS:
+        raise UnknownTopic(f"No outbox handler for {topic!r}")
+    now = timezone.now()
+    with transaction.atomic():
+        message, created = OutboxMessage.objects.select_for_update().get_or_create(
+            key=key,
+            defaults={"topic": topic, "payload": payload, "created_at": now, "available_at": now},
+        )
+        if created:
+            return message, True
+        if message.state in reopen:
+            fields = _reopened(now)
+            for name, value in fields.items():
+                setattr(message, name, value)
+            message.save(update_fields=list(fields))
+            return message, True
+    return message, False
+
+
+def _reopened(now: dt.datetime) -> dict[str, Any]:
+    """The fields of a message given a new round of attempts, due now."""
+    return {"state": State.PENDING, "attempts": 0, "available_at": now, "lease_until": None}
+
+
+def _dispatch_after_commit(ids: list[int]) -> None:
+    # The fast path. `robust`: a failure here (the broker away, the database gone) is logged, not
+    # raised into the committed request; the worker's own dispatch picks the messages up.
+    transaction.on_commit(functools.partial(outbox_dispatch, ids=ids), robust=True)
 
 
 def _due(now: dt.datetime) -> Q:
@@ -182,21 +195,10 @@ def outbox_ensure(topic: str, *, key: str, payload: dict[str, Any]) -> bool:
     """For reconciliation: make sure the effect named `key` is under way (a new message, or a
     reopened one if it had failed or was marked done while its effect is missing). True when
     something was (re)queued."""
-    now = timezone.now()
-    with transaction.atomic():
-        message, created = OutboxMessage.objects.select_for_update().get_or_create(
-            key=key,
-            defaults={"topic": topic, "payload": payload, "created_at": now, "available_at": now},
-        )
-        if created:
-            pk = message.pk
-        elif message.state in (State.FAILED, State.DONE):
-            _reopen(message, now)
-            pk = message.pk
-        else:
-            return False
-    transaction.on_commit(functools.partial(outbox_dispatch, ids=[pk]), robust=True)
-    return True
+    message, queued = _ask(topic, key, payload, reopen=(State.FAILED, State.DONE))
+    if queued:
+        _dispatch_after_commit([message.pk])
+    return queued
 
 
 def outbox_retry_failed(*, ids: Iterable[int] | None = None) -> int:
@@ -208,11 +210,9 @@ def outbox_retry_failed(*, ids: Iterable[int] | None = None) -> int:
         if ids is not None:
             chosen = chosen.filter(pk__in=list(ids))
         failed = list(chosen.values_list("pk", flat=True))
-        OutboxMessage.objects.filter(pk__in=failed).update(
-            state=State.PENDING, attempts=0, available_at=now, lease_until=None
-        )
+        OutboxMessage.objects.filter(pk__in=failed).update(**_reopened(now))
     if failed:
-        transaction.on_commit(functools.partial(outbox_dispatch, ids=failed), robust=True)
+        _dispatch_after_commit(failed)
     return len(failed)
 
 
