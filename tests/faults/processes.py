@@ -170,22 +170,43 @@ def wait_for(condition, *, timeout: float, what: str, every: float = 0.2):
     raise AssertionError(f"Timed out after {timeout:.0f} s waiting for {what}")
 
 
-def terminate_backends(*, exclude_pid: int | None = None) -> int:
-    """PostgreSQL: end every other session on the test database (as a failover or an operator's
-    pg_terminate_backend would), from a connection of its own; how many were ended."""
+def own_backend_pid() -> int:
+    """PostgreSQL: the server process of the test's own connection (to spare it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def admin_connection():
+    """PostgreSQL: a connection of its own to the test database, in autocommit, from which to
+    end the other sessions."""
     import psycopg
 
     db = connection.settings_dict
-    with psycopg.connect(
+    return psycopg.connect(
         host=db.get("HOST") or "127.0.0.1",
         port=db.get("PORT") or 5432,
         user=db.get("USER") or "postgres",
+        password=db.get("PASSWORD") or None,
         dbname=db["NAME"],
         autocommit=True,
-    ) as admin:
-        rows = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> %s",
-            [exclude_pid or 0],
-        ).fetchall()
+    )
+
+
+TERMINATE = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> ALL(%s)"
+)
+
+
+def terminate_with(admin, spare: list[int]) -> int:
+    """End every session on the test database but `admin`'s and the `spare` ones (as a failover
+    or an operator's pg_terminate_backend would); how many were ended."""
+    rows = admin.execute(TERMINATE, [spare]).fetchall()
     return sum(1 for (ended,) in rows if ended)
+
+
+def terminate_backends(*, exclude_pid: int | None = None) -> int:
+    """`terminate_with` from a connection opened for the purpose."""
+    with admin_connection() as admin:
+        return terminate_with(admin, [exclude_pid or 0])

@@ -14,7 +14,6 @@ import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import psycopg
 import pytest
 import requests
 from django.core.cache import cache
@@ -25,7 +24,7 @@ from api.models import IdempotencyKey
 from pledges.models import Pledge
 from pledges.selectors import ranked_pledges
 from tests.api.test_bank_api_data import bank_world
-from tests.faults.processes import wait_for
+from tests.faults.processes import admin_connection, own_backend_pid, terminate_with, wait_for
 
 pytestmark = [
     pytest.mark.faults,
@@ -40,10 +39,6 @@ REPLAYED = idempotency.REPLAYED_HEADER
 FILINGS = 24
 CLIENTS = 4
 DEADLINE = 45  # seconds for all filings; the drill takes ~10
-TERMINATE = (
-    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-    "WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> ALL(%s)"
-)
 
 
 class Terminator(threading.Thread):
@@ -58,20 +53,11 @@ class Terminator(threading.Thread):
         self.random = random.Random(414)  # Civil Code art. 414: first to file, first in rank
         self.stopping = threading.Event()
         self.terminated = 0
-        db = connection.settings_dict
-        self.dsn = {
-            "host": db.get("HOST") or "127.0.0.1",
-            "port": db.get("PORT") or 5432,
-            "user": db.get("USER") or "postgres",
-            "password": db.get("PASSWORD") or None,
-            "dbname": db["NAME"],
-        }
 
     def run(self) -> None:
-        with psycopg.connect(**self.dsn, autocommit=True) as admin:
+        with admin_connection() as admin:
             while not self.stopping.wait(self.random.uniform(*self.pause)):
-                rows = admin.execute(TERMINATE, [self.spare]).fetchall()
-                self.terminated += sum(1 for (ended,) in rows if ended)
+                self.terminated += terminate_with(admin, self.spare)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -145,9 +131,7 @@ def test_filings_retried_with_their_keys_while_connections_are_terminated(
         }
         for n in range(FILINGS)
     ]
-    with connection.cursor() as cursor:  # the test's own connection is spared
-        cursor.execute("SELECT pg_backend_pid()")
-        (own_pid,) = cursor.fetchone()
+    own_pid = own_backend_pid()  # the test's own connection is spared
     terminator = Terminator(spare=[own_pid])
 
     # when: the clients file while connections are being terminated

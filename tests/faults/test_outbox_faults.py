@@ -12,7 +12,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -28,6 +27,7 @@ from tests.faults.processes import (
     PYTHON,
     ROOT,
     child_env,
+    own_backend_pid,
     terminate_backends,
     wait_for,
     workers,
@@ -49,12 +49,6 @@ def _database_tasks(settings):
     # The test process enqueues into the database, as a web server does; the workers run them.
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.OUTBOX_LEASE_SECONDS = int(LEASE)
-
-
-def _own_backend_pid() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        return cursor.fetchone()[0]
 
 
 def _running_on(worker) -> bool:
@@ -81,7 +75,7 @@ def _assert_each_rendered_and_stored_once(media: Path) -> None:
 
 @postgres_only
 def test_killed_workers_and_lost_connections_lose_no_certificate(registrar, tmp_path, settings):
-    own_pid = _own_backend_pid()
+    own_pid = own_backend_pid()
     with workers(2, tmp_path, **CHILD) as pool:
         for worker in pool:
             worker.started_at = timezone.now()
@@ -161,7 +155,7 @@ def _interrupted(log: Path) -> bool:
 def test_the_worker_reconnects_when_its_connection_is_terminated_mid_task(
     registrar, tmp_path, settings
 ):
-    own_pid = _own_backend_pid()
+    own_pid = own_backend_pid()
     log = tmp_path / "worker-0.log"
     with workers(1, tmp_path, **CHILD) as (worker,):
         worker.started_at = timezone.now()
