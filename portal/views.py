@@ -65,6 +65,20 @@ def _message_of(exc: RegistryError) -> str:
     return str(exc.message)
 
 
+def _carried_out(form, step) -> bool:
+    """Run the service call `step()`; a refusal becomes the form's error. Whether it went
+    through."""
+    try:
+        step()
+    except ValidationError as exc:
+        form.add_error(None, exc.messages)
+    except RegistryError as exc:
+        form.add_error(None, _message_of(exc))
+    else:
+        return True
+    return False
+
+
 # --- dashboard --------------------------------------------------------------------------------
 @enterprise_required
 @require_GET
@@ -249,18 +263,14 @@ def objection_respond(request: HttpRequest, pk: int, objection_pk: int) -> HttpR
     asset = _own_asset(request, pk)
     objection = get_object_or_404(asset.objections, pk=objection_pk)
     form = ObjectionResponseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.objection_respond(
-                objection=objection, actor=request.user, response=form.cleaned_data["response"]
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        except RegistryError as exc:
-            form.add_error(None, _message_of(exc))
-        else:
-            messages.success(request, _("Your response is recorded; the registrar will weigh it."))
-            return redirect(reverse("portal:asset-detail", args=[asset.pk]) + "#objections")
+    if form.is_valid() and _carried_out(
+        form,
+        lambda: services.objection_respond(
+            objection=objection, actor=request.user, response=form.cleaned_data["response"]
+        ),
+    ):
+        messages.success(request, _("Your response is recorded; the registrar will weigh it."))
+        return redirect(reverse("portal:asset-detail", args=[asset.pk]) + "#objections")
     return _render_detail(request, asset, response_forms={objection.pk: form})
 
 
@@ -276,22 +286,16 @@ def asset_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("portal:asset-detail", pk=asset.pk)
     form = CancellationForm(request.POST)
-    if form.is_valid():
-        try:
-            # The enterprise cannot give the pledgees' consent: a pledged asset is refused here
-            # and the registrar records the consent (registrar admin).
-            services.asset_cancel(
-                asset=asset, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        except RegistryError as exc:
-            form.add_error(None, _message_of(exc))
-        else:
-            messages.success(
-                request, _("The registration is cancelled and its certificate revoked.")
-            )
-            return redirect("portal:asset-detail", pk=asset.pk)
+    # The enterprise cannot give the pledgees' consent: a pledged asset is refused here and the
+    # registrar records the consent (registrar admin).
+    if form.is_valid() and _carried_out(
+        form,
+        lambda: services.asset_cancel(
+            asset=asset, actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+    ):
+        messages.success(request, _("The registration is cancelled and its certificate revoked."))
+        return redirect("portal:asset-detail", pk=asset.pk)
     return _render_detail(request, asset, cancel_form=form)
 
 
@@ -325,21 +329,17 @@ def amendment_request(request: HttpRequest, pk: int) -> HttpResponse:
 def renewal_request(request: HttpRequest, pk: int) -> HttpResponse:
     asset = _own_asset(request, pk)
     form = RenewalRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            change_request_file(
-                asset=asset,
-                actor=request.user,
-                kind=ChangeRequestKind.RENEWAL,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        except RegistryError as exc:
-            form.add_error(None, _message_of(exc))
-        else:
-            messages.success(request, _("Your renewal request is filed; the registrar decides."))
-            return redirect(reverse("portal:asset-detail", args=[asset.pk]) + "#change-requests")
+    if form.is_valid() and _carried_out(
+        form,
+        lambda: change_request_file(
+            asset=asset,
+            actor=request.user,
+            kind=ChangeRequestKind.RENEWAL,
+            reason=form.cleaned_data["reason"],
+        ),
+    ):
+        messages.success(request, _("Your renewal request is filed; the registrar decides."))
+        return redirect(reverse("portal:asset-detail", args=[asset.pk]) + "#change-requests")
     return _render_detail(request, asset, renewal_form=form)
 
 
